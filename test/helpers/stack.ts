@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { parseConfig, type RetrainConfigInput } from '../../lib/config';
+import { addRetrainStack } from '../../lib/retrain-app';
+import type { RetrainStack } from '../../lib/retrain-stack';
+
+const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+export interface BuildOptions {
+  /** Bundle Lambda code with esbuild (slow); unit tests skip it. */
+  readonly bundling?: boolean;
+  /** Run the cdk-nag pack at synthesis. */
+  readonly nag?: boolean;
+  /** Keep CDK's built-in CloudFormation validation on. */
+  readonly cfnValidation?: boolean;
+  /** Deploy-time environment; default: environment-agnostic, as `cdk synth` offline. */
+  readonly env?: { account: string; region: string };
+}
+
+/** A fresh app and stack from a configuration (defaults filled in), as bin/app.ts builds it. */
+export function buildStack(config: RetrainConfigInput = {}, options: BuildOptions = {}): { app: App; stack: RetrainStack } {
+  const app = new App({
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': options.bundling ? ['**'] : [] },
+    builtinCloudFormationValidation: options.cfnValidation ?? false,
+  });
+  if (options.env) {
+    process.env.CDK_DEFAULT_ACCOUNT = options.env.account;
+    process.env.CDK_DEFAULT_REGION = options.env.region;
+  }
+  try {
+    const stack = addRetrainStack(app, parseConfig(config, 'test config'), { nag: options.nag ?? false });
+    return { app, stack };
+  } finally {
+    delete process.env.CDK_DEFAULT_ACCOUNT;
+    delete process.env.CDK_DEFAULT_REGION;
+  }
+}
+
+/** The synthesized template of a fresh stack. */
+export function template(config: RetrainConfigInput = {}, options: BuildOptions = {}): Template {
+  return Template.fromStack(buildStack(config, options).stack);
+}

@@ -4,6 +4,7 @@ import type { RetrainConfig } from './config';
 import { Notifications } from './notifications';
 import { StateTable } from './state-table';
 import { Storage } from './storage';
+import { TrainingPipeline } from './training-pipeline';
 
 export interface RetrainStackProps extends StackProps {
   /** The validated configuration (see lib/config.ts). */
@@ -15,6 +16,7 @@ export class RetrainStack extends Stack {
   readonly storage: Storage;
   readonly notifications: Notifications;
   readonly state: StateTable;
+  readonly pipeline: TrainingPipeline;
 
   constructor(scope: Construct, id: string, props: RetrainStackProps) {
     super(scope, id, props);
@@ -39,10 +41,20 @@ export class RetrainStack extends Stack {
       email: config.notifications.email,
     });
     this.state = new StateTable(this, 'State', { projectName, key: this.storage.key, removalPolicy });
+    this.pipeline = new TrainingPipeline(this, 'Pipeline', {
+      config,
+      bucket: this.storage.dataBucket,
+      key: this.storage.key,
+      table: this.state.table,
+      topic: this.notifications.topic,
+    });
 
     new CfnOutput(this, 'DataBucketName', { value: this.storage.dataBucket.bucketName, description: 'Drop CSV files under raw/' });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
     new CfnOutput(this, 'StateTableName', { value: this.state.table.tableName });
     new CfnOutput(this, 'KeyArn', { value: this.storage.key.keyArn });
+    new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn, description: 'Start a run: Start execution with {}' });
+    new CfnOutput(this, 'EndpointName', { value: this.pipeline.endpointName });
+    new CfnOutput(this, 'ModelPackageGroupName', { value: this.pipeline.modelPackageGroup.modelPackageGroupName });
   }
 }

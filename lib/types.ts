@@ -18,3 +18,24 @@ export const STATE_TABLE_KEYS = {
   sort: 'sk',
   ttl: 'expiresAt',
 } as const;
+
+/** Names of the resources of one project, derived from its name (a contract: renaming replaces). */
+export function resourceNames(projectName: string) {
+  return {
+    stateMachine: `${projectName}-pipeline`,
+    endpoint: projectName,
+    variant: 'primary',
+    modelPackageGroup: projectName,
+    endpointConfigPrefix: `${projectName}-`,
+    /** Model, training job, endpoint config: `${projectName}-${runId}`. */
+    runResource: (runId: string) => `${projectName}-${runId}`,
+    alarms: {
+      endpointErrors: `${projectName}-endpoint-5xx`,
+      endpointLatency: `${projectName}-endpoint-latency`,
+      drift: `${projectName}-drift`,
+      quality: `${projectName}-model-quality`,
+      deadLetters: `${projectName}-trigger-dlq`,
+    },
+    metricsNamespace: 'retrain',
+  } as const;
+}

@@ -140,3 +140,9 @@ export interface ModelHosting {
   listEndpointConfigs(namePrefix: string): Promise<Array<{ name: string; createdAt: Date }>>;
   deleteEndpointConfig(name: string): Promise<void>;
 }
+
+/** Resumes a state machine task that waits with `.waitForTaskToken`. */
+export interface TaskTokens {
+  succeed(taskToken: string, output: Record<string, unknown>): Promise<void>;
+  fail(taskToken: string, error: string, cause: string): Promise<void>;
+}

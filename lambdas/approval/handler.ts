@@ -1,0 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../adapters/clock';
+import { createDynamoDbStateStore } from '../adapters/dynamodb-state-store';
+import { lambdaHandler, observability, requiredEnv } from '../adapters/runtime';
+import { createSfnTaskTokens } from '../adapters/sfn-task-tokens';
+import { createApprovalHandler } from './approval';
+
+const o = observability();
+export const handler = lambdaHandler(
+  o,
+  createApprovalHandler({
+    state: createDynamoDbStateStore(o.tracer.captureAWSv3Client(new DynamoDBClient({})), requiredEnv('STATE_TABLE')),
+    tokens: createSfnTaskTokens(o.tracer.captureAWSv3Client(new SFNClient({}))),
+    clock: systemClock,
+  }),
+);

@@ -1,0 +1,634 @@
+/**
+ * Admission control: every trigger ends in exactly one recorded outcome, and at most one
+ * run holds the pipeline.
+ *
+ * State (one table, see lambdas/adapters/ports.ts StateStore):
+ * - LOCK/PIPELINE    the holder: run id, execution, snapshot time, debounce window, `closing`
+ * - PENDING/<t>#<id> triggers that arrived while the lock was held, after its snapshot
+ * - TRIGGER/<id>     the trigger log: one item per source event (dedupe key), with a TTL
+ * - RUN/<runId>      run history
+ * - STATUS/LAST_RUN  when the last run ended (cooldown)
+ *
+ * Only the holder writes the lock (snapshot, debounce, release) — queued triggers write their
+ * own PENDING item and never contend on the lock. Release closes the lock first, then reads
+ * the pending items, then deletes or hands the lock to one follow-up run; a trigger that sees
+ * a closing lock waits until it changes and then checks whether its pending item was taken.
+ */
+import type { Clock, Executions, StateItem, StateStore } from '../adapters/ports';
+import { ConditionFailedError, RetrainError, TransientError } from './errors';
+import { makeRunId, normalizeInput, type ExecutionRef } from './triggers';
+import type { RunOptions, Trigger, TriggerOutcome } from './types';
+
+export const KEYS = {
+  lock: { pk: 'LOCK', sk: 'PIPELINE' },
+  pendingPk: 'PENDING',
+  triggerPk: 'TRIGGER',
+  runPk: 'RUN',
+  lastRun: { pk: 'STATUS', sk: 'LAST_RUN' },
+} as const;
+
+export interface AdmissionSettings {
+  readonly cooldownMinutes: number;
+  readonly quietPeriodSeconds: number;
+  readonly maxWaitSeconds: number;
+  readonly triggerLogDays: number;
+}
+
+export interface AdmissionPorts {
+  readonly state: StateStore;
+  readonly clock: Clock;
+  readonly executions: Executions;
+  /** Waits a little while a releasing holder finishes (real time in Lambda, instant in tests). */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export interface LockData {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly acquiredAt: string;
+  readonly trigger: Trigger;
+  /** When the run took its data snapshot; triggers older than this are covered by it. */
+  readonly snapshotAt?: string;
+  /** New-data debounce window, until the snapshot is taken. */
+  readonly debounce?: { readonly startedAt: string };
+  /** Set by the holder's release: the pending list is being read. */
+  readonly closing?: boolean;
+  /** Follow-up locks: the execution that handed the lock over (to resume a failed hand-over). */
+  readonly handedOverBy?: string;
+  /** Follow-up locks: the triggers the follow-up run answers. */
+  readonly carried?: Trigger[];
+  readonly previousRunId?: string;
+}
+
+export interface PendingData {
+  readonly trigger: Trigger;
+  readonly receivedAt: string;
+  readonly executionArn: string;
+  readonly holderRunId: string;
+}
+
+export type TriggerResolution = 'covered' | 'followed-up' | 'cooldown';
+
+export interface TriggerLogData {
+  readonly trigger: Trigger;
+  readonly executionArn: string;
+  readonly receivedAt: string;
+  readonly outcome?: TriggerOutcome;
+  readonly runId?: string;
+  readonly holderRunId?: string;
+  readonly cooldownUntil?: string;
+  readonly resolution?: { readonly outcome: TriggerResolution; readonly runId: string; readonly at: string };
+}
+
+export type RunStatus = 'running' | 'deployed' | 'rejected' | 'dry-run' | 'awaiting-approval' | 'rolled-back' | 'failed';
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly trigger: Trigger;
+  /** Every trigger this run answers (its own, and the ones it carries as a follow-up). */
+  readonly triggers: Trigger[];
+  readonly options: RunOptions;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly metric?: string;
+  readonly candidateMetric?: number;
+  readonly championMetric?: number;
+  readonly modelPackageArn?: string;
+  readonly cause?: string;
+  readonly covered?: number;
+}
+
+/** What Admit hands to the rest of the state machine. */
+export interface AdmissionResult {
+  readonly runId?: string;
+  readonly trigger?: Trigger;
+  readonly triggers?: Trigger[];
+  readonly options?: RunOptions;
+  readonly admission: {
+    readonly outcome: TriggerOutcome | 'rejected';
+    /** Why, in words. */
+    readonly reason: string;
+    readonly holderRunId?: string;
+    readonly cooldownUntil?: string;
+    /** > 0: wait this long, then check the quiet period again. */
+    readonly debounceSeconds: number;
+    readonly error?: string;
+    readonly cause?: string;
+  };
+}
+
+export interface AdmitRequest {
+  readonly input: unknown;
+  readonly execution: ExecutionRef;
+  readonly stateMachineArn: string;
+  readonly settings: AdmissionSettings;
+}
+
+/** The lock changed hands or disappeared under a run that thought it held it. */
+export class LockLostError extends RetrainError {
+  override readonly name = 'LockLostError';
+}
+
+const MAX_ATTEMPTS = 50;
+const CLOSING_POLL_MS = 100;
+
+/** Decides what happens to one trigger: started, queued, covered, cooldown, duplicate (or rejected input). */
+export async function admit(ports: AdmissionPorts, request: AdmitRequest): Promise<AdmissionResult> {
+  let normalized;
+  try {
+    normalized = normalizeInput(request.input, request.execution);
+  } catch (error) {
+    if (!(error instanceof RetrainError)) throw error;
+    return {
+      admission: { outcome: 'rejected', reason: error.message, debounceSeconds: 0, error: error.name, cause: error.message },
+    };
+  }
+  if (normalized.kind === 'follow-up') return admitFollowUp(ports, request, normalized);
+  return admitTrigger(ports, request, normalized.trigger, normalized.options);
+}
+
+async function admitTrigger(ports: AdmissionPorts, request: AdmitRequest, trigger: Trigger, options: RunOptions): Promise<AdmissionResult> {
+  const now = ports.clock.now();
+  const log = new TriggerLog(ports.state, request.settings, now);
+
+  const recorded = await log.recordOnce(trigger, request.execution.arn);
+  if (recorded.kind === 'duplicate') {
+    return {
+      trigger,
+      admission: {
+        outcome: 'duplicate',
+        reason: `event ${trigger.eventId} was already delivered (${recorded.previous.outcome ?? 'being admitted'}${recorded.previous.runId ? ` by run ${recorded.previous.runId}` : ''})`,
+        holderRunId: recorded.previous.runId ?? recorded.previous.holderRunId,
+        debounceSeconds: 0,
+      },
+    };
+  }
+  if (recorded.kind === 'retry' && recorded.previous.outcome && recorded.previous.outcome !== 'started') {
+    return replay(trigger, options, recorded.previous);
+  }
+
+  const cooldownUntil = await cooldownEnd(ports.state, trigger, options, request.settings);
+  if (cooldownUntil && now < cooldownUntil) {
+    await log.settle(trigger.eventId, { outcome: 'cooldown', cooldownUntil: cooldownUntil.toISOString() });
+    return {
+      trigger,
+      options,
+      admission: {
+        outcome: 'cooldown',
+        reason: `a run ended less than ${request.settings.cooldownMinutes} minutes ago; ${trigger.type} triggers wait until ${cooldownUntil.toISOString()}`,
+        cooldownUntil: cooldownUntil.toISOString(),
+        debounceSeconds: 0,
+      },
+    };
+  }
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const outcome = await tryAcquireOrQueue(ports, request, trigger, log);
+    if (outcome === 'retry') continue;
+    if (outcome.kind === 'acquired') return started(ports, request, outcome.lock, [trigger], options, log);
+    if (outcome.kind === 'covered') {
+      await log.settle(trigger.eventId, { outcome: 'covered', holderRunId: outcome.holder.runId, runId: outcome.holder.runId });
+      return {
+        trigger,
+        options,
+        admission: {
+          outcome: 'covered',
+          reason: `run ${outcome.holder.runId} took its data snapshot at ${outcome.holder.snapshotAt} after this event (${trigger.time})`,
+          holderRunId: outcome.holder.runId,
+          debounceSeconds: 0,
+        },
+      };
+    }
+    await log.settle(trigger.eventId, { outcome: 'queued', holderRunId: outcome.holder.runId });
+    return {
+      trigger,
+      options,
+      admission: {
+        outcome: 'queued',
+        reason: `run ${outcome.holder.runId} holds the pipeline; this trigger is carried by a follow-up run when it ends`,
+        holderRunId: outcome.holder.runId,
+        debounceSeconds: 0,
+      },
+    };
+  }
+  throw new TransientError(`admission: the lock kept changing for ${MAX_ATTEMPTS} attempts; Step Functions retries`, {
+    context: { eventId: trigger.eventId },
+  });
+}
+
+type AcquireOutcome =
+  | { kind: 'acquired'; lock: StateItem<LockData> }
+  | { kind: 'covered'; holder: LockData }
+  | { kind: 'queued'; holder: LockData }
+  | 'retry';
+
+async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, trigger: Trigger, log: TriggerLog): Promise<AcquireOutcome> {
+  const { state, clock } = ports;
+  const now = clock.now();
+  const runId = makeRunId(now, request.execution.arn);
+  const lockData = (): LockData => newLock(runId, request.execution.arn, now, trigger, request.settings);
+  try {
+    return { kind: 'acquired', lock: await state.put<LockData>({ ...KEYS.lock, data: lockData() }, { ifAbsent: true }) };
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+  const lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+  if (!lock) return 'retry';
+  if (lock.data.executionArn === request.execution.arn) return { kind: 'acquired', lock }; // a retried Admit
+  if (lock.data.closing) {
+    await ports.sleep(CLOSING_POLL_MS);
+    return 'retry';
+  }
+  const status = await ports.executions.status(lock.data.executionArn);
+  if (status !== 'RUNNING') {
+    // The holder was aborted, timed out or failed without releasing: take the lock over.
+    let taken: StateItem<LockData>;
+    try {
+      taken = await state.put<LockData>({ ...KEYS.lock, data: { ...lockData(), previousRunId: lock.data.runId } }, { ifVersion: lock.version });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return 'retry';
+      throw error;
+    }
+    // A follow-up that never started leaves its carried triggers only in the lock: keep them.
+    for (const carried of lock.data.carried ?? []) {
+      await state.put<PendingData>(
+        {
+          pk: KEYS.pendingPk,
+          sk: `${carried.time}#${carried.eventId}`,
+          data: { trigger: carried, receivedAt: now.toISOString(), executionArn: lock.data.executionArn, holderRunId: lock.data.runId },
+          expiresAt: log.expiresAt,
+        },
+        { always: true },
+      );
+    }
+    return { kind: 'acquired', lock: taken };
+  }
+  if (lock.data.snapshotAt && trigger.time <= lock.data.snapshotAt) return { kind: 'covered', holder: lock.data };
+
+  // Queue: record the pending trigger, then make sure the holder will see it.
+  const pendingSk = `${now.toISOString()}#${trigger.eventId}`;
+  await state.put<PendingData>(
+    {
+      pk: KEYS.pendingPk,
+      sk: pendingSk,
+      data: { trigger, receivedAt: now.toISOString(), executionArn: request.execution.arn, holderRunId: lock.data.runId },
+      expiresAt: log.expiresAt,
+    },
+    { always: true },
+  );
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+    if (current?.data.closing) {
+      await ports.sleep(CLOSING_POLL_MS); // its holder is reading the pending list right now
+      continue;
+    }
+    // An open lock reads the pending list only when it closes, after this point.
+    if (current) return { kind: 'queued', holder: current.data };
+    // Released while we queued. A holder deletes the items it answered before it deletes the lock.
+    const mine = await state.get<PendingData>(KEYS.pendingPk, pendingSk);
+    if (!mine) {
+      const resolved = await log.get(trigger.eventId);
+      return { kind: 'queued', holder: { ...lock.data, runId: resolved?.resolution?.runId ?? lock.data.runId } };
+    }
+    await state.delete(KEYS.pendingPk, pendingSk);
+    return 'retry';
+  }
+  throw new TransientError('admission: the lock holder did not finish releasing; Step Functions retries', {
+    context: { holder: lock.data.runId },
+  });
+}
+
+function newLock(runId: string, executionArn: string, now: Date, trigger: Trigger, settings: AdmissionSettings): LockData {
+  const debounce = trigger.type === 'new-data' && settings.quietPeriodSeconds > 0;
+  return {
+    runId,
+    executionArn,
+    acquiredAt: now.toISOString(),
+    trigger,
+    ...(debounce ? { debounce: { startedAt: now.toISOString() } } : { snapshotAt: now.toISOString() }),
+  };
+}
+
+async function started(
+  ports: AdmissionPorts,
+  request: AdmitRequest,
+  lock: StateItem<LockData>,
+  triggers: Trigger[],
+  options: RunOptions,
+  log: TriggerLog,
+): Promise<AdmissionResult> {
+  const { runId } = lock.data;
+  const now = ports.clock.now().toISOString();
+  await ports.state.put<RunRecord>(
+    {
+      pk: KEYS.runPk,
+      sk: runId,
+      data: { runId, executionArn: request.execution.arn, trigger: triggers[0], triggers, options, status: 'running', startedAt: now },
+    },
+    { always: true },
+  );
+  if (!lock.data.previousRunId || !lock.data.handedOverBy) {
+    for (const t of triggers) await log.settle(t.eventId, { outcome: 'started', runId });
+  }
+  const debounceSeconds = lock.data.debounce ? request.settings.quietPeriodSeconds : 0;
+  return {
+    runId,
+    trigger: triggers[0],
+    triggers,
+    options,
+    admission: {
+      outcome: 'started',
+      reason: lock.data.previousRunId
+        ? `took over the lock of run ${lock.data.previousRunId}, whose execution is no longer running`
+        : `run ${runId} holds the pipeline`,
+      debounceSeconds,
+    },
+  };
+}
+
+async function admitFollowUp(
+  ports: AdmissionPorts,
+  request: AdmitRequest,
+  input: { runId: string; previousRunId: string; triggers: Trigger[]; options: RunOptions },
+): Promise<AdmissionResult> {
+  const now = ports.clock.now();
+  const log = new TriggerLog(ports.state, request.settings, now);
+  const lock = await ports.state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+  if (lock && lock.data.runId === input.runId) {
+    const mine = lock.data.executionArn === request.execution.arn ? lock : await ports.state.put<LockData>(
+      { ...KEYS.lock, data: { ...lock.data, executionArn: request.execution.arn } },
+      { ifVersion: lock.version },
+    );
+    return started(ports, request, mine, input.triggers, input.options, log);
+  }
+  // The lock was taken over before this follow-up started (its start failed and the lock
+  // looked stale): the run that took it over inherited the carried triggers.
+  return {
+    triggers: input.triggers,
+    admission: {
+      outcome: 'queued',
+      reason: `follow-up run ${input.runId} lost its lock to run ${lock?.data.runId ?? '(none)'}, which answers its ${input.triggers.length} triggers`,
+      holderRunId: lock?.data.runId,
+      debounceSeconds: 0,
+    },
+  };
+}
+
+function replay(trigger: Trigger, options: RunOptions, previous: TriggerLogData): AdmissionResult {
+  return {
+    trigger,
+    options,
+    admission: {
+      outcome: previous.outcome ?? 'queued',
+      reason: `admission retried; the first attempt decided ${previous.outcome}`,
+      holderRunId: previous.holderRunId,
+      cooldownUntil: previous.cooldownUntil,
+      debounceSeconds: 0,
+    },
+  };
+}
+
+async function cooldownEnd(state: StateStore, trigger: Trigger, options: RunOptions, settings: AdmissionSettings): Promise<Date | undefined> {
+  if (!isCooled(trigger, options) || settings.cooldownMinutes <= 0) return undefined;
+  const last = await state.get<{ endedAt: string }>(KEYS.lastRun.pk, KEYS.lastRun.sk);
+  if (!last) return undefined;
+  return new Date(Date.parse(last.data.endedAt) + settings.cooldownMinutes * 60_000);
+}
+
+/** Degradation and drift triggers respect the cooldown; people can force a run. */
+function isCooled(trigger: Trigger, options: RunOptions): boolean {
+  return (trigger.type === 'degradation' || trigger.type === 'drift') && !options.force;
+}
+
+// ------------------------------------------------------------------ debounce
+
+export interface DebounceRequest {
+  readonly run: AdmissionResult & { runId: string };
+  readonly settings: AdmissionSettings;
+}
+
+/**
+ * A new-data run waits until no new-data trigger has arrived for the quiet period, or the
+ * maximum wait has passed; then it takes its snapshot. Returns the run with the next wait
+ * (0 = go).
+ */
+export async function checkQuietPeriod(ports: AdmissionPorts, request: DebounceRequest): Promise<AdmissionResult> {
+  const { state, clock } = ports;
+  const { settings } = request;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = clock.now();
+    const lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+    if (!lock || lock.data.runId !== request.run.runId) {
+      throw new LockLostError(`run ${request.run.runId} no longer holds the pipeline lock (it was taken over)`, {
+        context: { holder: lock?.data.runId },
+      });
+    }
+    if (lock.data.snapshotAt || !lock.data.debounce) return { ...request.run, admission: { ...request.run.admission, debounceSeconds: 0 } };
+
+    const pending = await state.query<PendingData>(KEYS.pendingPk);
+    const lastNewData = [lock.data.trigger, ...pending.map((p) => p.data.trigger)]
+      .filter((t) => t.type === 'new-data')
+      .reduce((latest, t) => (t.time > latest ? t.time : latest), lock.data.trigger.time);
+    const quietFor = (now.getTime() - Date.parse(lastNewData)) / 1000;
+    const waited = (now.getTime() - Date.parse(lock.data.debounce.startedAt)) / 1000;
+    if (quietFor < settings.quietPeriodSeconds && waited < settings.maxWaitSeconds) {
+      const wait = Math.ceil(Math.min(settings.quietPeriodSeconds - quietFor, settings.maxWaitSeconds - waited));
+      return {
+        ...request.run,
+        admission: {
+          ...request.run.admission,
+          reason: `new data arrived ${Math.floor(quietFor)} s ago; waiting for ${settings.quietPeriodSeconds} s of quiet`,
+          debounceSeconds: Math.max(1, wait),
+        },
+      };
+    }
+    try {
+      await state.put<LockData>({ ...KEYS.lock, data: { ...lock.data, snapshotAt: now.toISOString() } }, { ifVersion: lock.version });
+      return {
+        ...request.run,
+        admission: {
+          ...request.run.admission,
+          reason:
+            quietFor >= settings.quietPeriodSeconds
+              ? `no new data for ${Math.floor(quietFor)} s: snapshot taken`
+              : `waited the maximum ${settings.maxWaitSeconds} s: snapshot taken`,
+          debounceSeconds: 0,
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+  throw new TransientError('debounce: the lock kept changing; Step Functions retries');
+}
+
+// ------------------------------------------------------------------ release
+
+export interface ReleaseRequest {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly status: Exclude<RunStatus, 'running'>;
+  readonly settings: AdmissionSettings;
+}
+
+export interface ReleaseResult {
+  /** Pending triggers older than the run's snapshot: answered by this run. */
+  readonly covered: string[];
+  /** Degradation/drift triggers that arrived during the run: within the cooldown it starts. */
+  readonly cooldown: string[];
+  /** The one run that carries every other pending trigger. */
+  readonly followUp?: { readonly runId: string; readonly executionArn: string; readonly triggers: string[] };
+}
+
+/**
+ * Ends a run's hold on the pipeline: resolves every pending trigger (covered, cooldown or
+ * carried by exactly one follow-up run), records when the run ended, and releases the lock
+ * or hands it to the follow-up. Safe to retry.
+ */
+export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest): Promise<ReleaseResult> {
+  const { state, clock } = ports;
+  const now = clock.now();
+  const log = new TriggerLog(state, request.settings, now);
+  await state.put({ ...KEYS.lastRun, data: { runId: request.runId, endedAt: now.toISOString(), status: request.status } }, { always: true });
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    let lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+    if (!lock) return { covered: [], cooldown: [] };
+    if (lock.data.handedOverBy === request.executionArn) {
+      // A retry after the hand-over: make sure the follow-up was started.
+      await startFollowUp(ports, request, lock.data);
+      return { covered: [], cooldown: [], followUp: { runId: lock.data.runId, executionArn: lock.data.executionArn, triggers: [] } };
+    }
+    if (lock.data.runId !== request.runId) return { covered: [], cooldown: [] }; // taken over long ago
+    try {
+      if (!lock.data.closing) lock = await state.put<LockData>({ ...KEYS.lock, data: { ...lock.data, closing: true } }, { ifVersion: lock.version });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) continue;
+      throw error;
+    }
+
+    const pending = await state.query<PendingData>(KEYS.pendingPk);
+    const snapshot = lock.data.snapshotAt ?? '';
+    const covered = pending.filter((p) => snapshot !== '' && p.data.trigger.time <= snapshot);
+    const later = pending.filter((p) => !covered.includes(p));
+    const cooled = later.filter((p) => isCooled(p.data.trigger, { dryRun: false, force: false }) && request.settings.cooldownMinutes > 0);
+    const carried = later.filter((p) => !cooled.includes(p));
+
+    const at = now.toISOString();
+    const cooldownUntil = new Date(now.getTime() + request.settings.cooldownMinutes * 60_000).toISOString();
+    const answer = async () => {
+      for (const p of covered) await log.resolve(p.data.trigger.eventId, { outcome: 'covered', runId: request.runId, at });
+      for (const p of cooled) await log.resolve(p.data.trigger.eventId, { outcome: 'cooldown', runId: request.runId, at }, cooldownUntil);
+    };
+
+    if (carried.length === 0) {
+      // Answer every pending trigger before the lock disappears: a trigger that queued
+      // meanwhile and then finds no lock checks whether its item is still there.
+      await answer();
+      for (const p of pending) await state.delete(KEYS.pendingPk, p.sk);
+      await state.delete(KEYS.lock.pk, KEYS.lock.sk, { ifVersion: lock.version });
+      return { covered: covered.map((p) => p.data.trigger.eventId), cooldown: cooled.map((p) => p.data.trigger.eventId) };
+    }
+
+    // Hand the lock to one follow-up run that carries every later trigger.
+    const followRunId = makeRunId(now, `${request.runId}/follow-up`);
+    const triggers = carried.map((p) => p.data.trigger);
+    const handed: LockData = {
+      runId: followRunId,
+      executionArn: executionArnFor(request.stateMachineArn, followRunId),
+      acquiredAt: at,
+      trigger: triggers[0],
+      carried: triggers,
+      handedOverBy: request.executionArn,
+      previousRunId: request.runId,
+      ...(triggers.some((t) => t.type === 'new-data') && request.settings.quietPeriodSeconds > 0
+        ? { debounce: { startedAt: at } }
+        : { snapshotAt: at }),
+    };
+    await state.put<LockData>({ ...KEYS.lock, data: handed }, { ifVersion: lock.version });
+    await answer();
+    for (const p of carried) await log.resolve(p.data.trigger.eventId, { outcome: 'followed-up', runId: followRunId, at });
+    for (const p of pending) await state.delete(KEYS.pendingPk, p.sk);
+    await startFollowUp(ports, request, handed);
+    const followUp = { runId: followRunId, executionArn: handed.executionArn, triggers: triggers.map((t) => t.eventId) };
+    return {
+      covered: covered.map((p) => p.data.trigger.eventId),
+      cooldown: cooled.map((p) => p.data.trigger.eventId),
+      ...(followUp ? { followUp } : {}),
+    };
+  }
+  throw new TransientError(`release: the lock of run ${request.runId} kept changing; Step Functions retries`);
+}
+
+async function startFollowUp(ports: AdmissionPorts, request: ReleaseRequest, lock: LockData): Promise<void> {
+  await ports.executions.start(request.stateMachineArn, lock.runId, {
+    followUp: { runId: lock.runId, previousRunId: request.runId, triggers: lock.carried ?? [lock.trigger] },
+  });
+}
+
+/** arn:aws:states:r:a:stateMachine:name → arn:aws:states:r:a:execution:name:<executionName> */
+export function executionArnFor(stateMachineArn: string, executionName: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+}
+
+// ------------------------------------------------------------------ trigger log
+
+class TriggerLog {
+  readonly expiresAt: number;
+
+  constructor(
+    private readonly state: StateStore,
+    settings: AdmissionSettings,
+    private readonly now: Date,
+  ) {
+    this.expiresAt = Math.floor(now.getTime() / 1000) + settings.triggerLogDays * 86_400;
+  }
+
+  /** Records a trigger the first time its event id is seen. */
+  async recordOnce(
+    trigger: Trigger,
+    executionArn: string,
+  ): Promise<{ kind: 'new' } | { kind: 'retry' | 'duplicate'; previous: TriggerLogData }> {
+    try {
+      await this.state.put<TriggerLogData>(
+        { pk: KEYS.triggerPk, sk: trigger.eventId, data: { trigger, executionArn, receivedAt: this.now.toISOString() }, expiresAt: this.expiresAt },
+        { ifAbsent: true },
+      );
+      return { kind: 'new' };
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+    const previous = await this.get(trigger.eventId);
+    if (!previous) return { kind: 'new' };
+    return { kind: previous.executionArn === executionArn ? 'retry' : 'duplicate', previous };
+  }
+
+  async get(eventId: string): Promise<TriggerLogData | undefined> {
+    return (await this.state.get<TriggerLogData>(KEYS.triggerPk, eventId))?.data;
+  }
+
+  async settle(eventId: string, fields: Partial<TriggerLogData>): Promise<void> {
+    await this.update(eventId, (d) => ({ ...d, ...fields }));
+  }
+
+  async resolve(eventId: string, resolution: NonNullable<TriggerLogData['resolution']>, cooldownUntil?: string): Promise<void> {
+    await this.update(eventId, (d) => ({ ...d, resolution, ...(cooldownUntil ? { cooldownUntil } : {}) }));
+  }
+
+  private async update(eventId: string, change: (d: TriggerLogData) => TriggerLogData): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const item = await this.state.get<TriggerLogData>(KEYS.triggerPk, eventId);
+      if (!item) return;
+      try {
+        await this.state.put({ pk: KEYS.triggerPk, sk: eventId, data: change(item.data), expiresAt: this.expiresAt }, { ifVersion: item.version });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+    throw new TransientError(`trigger log: ${eventId} kept changing`);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Manual approval: a run waits (task token) until a person approves or rejects its model
+ * package in the registry — with `retrain approve|reject` or in the SageMaker console. The
+ * token is stored with the package's ARN; the "Model Package State Change" event resumes
+ * the run.
+ */
+import type { Clock, StateStore, TaskTokens } from '../adapters/ports';
+
+export const APPROVAL_PK = 'APPROVAL';
+
+export interface WaitingApproval {
+  readonly taskToken: string;
+  readonly runId: string;
+  readonly modelPackageArn: string;
+  readonly executionArn: string;
+  readonly since: string;
+}
+
+export async function registerWait(
+  ports: { state: StateStore; clock: Clock },
+  request: Omit<WaitingApproval, 'since'>,
+): Promise<{ waiting: true; modelPackageArn: string }> {
+  await ports.state.put<WaitingApproval>(
+    { pk: APPROVAL_PK, sk: request.modelPackageArn, data: { ...request, since: ports.clock.now().toISOString() } },
+    { always: true },
+  );
+  return { waiting: true, modelPackageArn: request.modelPackageArn };
+}
+
+export interface PackageDecision {
+  readonly modelPackageArn: string;
+  readonly status: 'Approved' | 'Rejected';
+  readonly reason?: string;
+  readonly by?: string;
+}
+
+export type ResumeResult = { resumed: true; runId: string; approved: boolean } | { resumed: false; reason: string };
+
+/** Resumes the run waiting for this package; a package no run waits for is left alone. */
+export async function resumeRun(ports: { state: StateStore; tokens: TaskTokens }, decision: PackageDecision): Promise<ResumeResult> {
+  const waiting = await ports.state.get<WaitingApproval>(APPROVAL_PK, decision.modelPackageArn);
+  if (!waiting) return { resumed: false, reason: `no run waits for ${decision.modelPackageArn}` };
+  if (decision.status === 'Approved') {
+    await ports.tokens.succeed(waiting.data.taskToken, {
+      approved: true,
+      reason: decision.reason ?? `approved${decision.by ? ` by ${decision.by}` : ''}`,
+    });
+  } else {
+    await ports.tokens.fail(waiting.data.taskToken, 'ModelPackageRejected', decision.reason ?? `rejected${decision.by ? ` by ${decision.by}` : ''}`);
+  }
+  await ports.state.delete(APPROVAL_PK, decision.modelPackageArn, { ifVersion: waiting.version });
+  return { resumed: true, runId: waiting.data.runId, approved: decision.status === 'Approved' };
+}

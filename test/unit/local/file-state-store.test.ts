@@ -1,0 +1,279 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConditionFailedError, InvalidInputError, TransientError } from '../../../lambdas/core/errors';
+import type { StateStore } from '../../../lambdas/adapters/ports';
+import { createFileStateStore } from '../../../local/file-state-store';
+import { VirtualClock } from '../../../local/virtual-clock';
+
+const REPO = join(__dirname, '..', '..', '..');
+const NOW = '2024-01-01T00:00:00.000Z';
+const NOW_SECONDS = Date.parse(NOW) / 1000;
+
+describe('file-state-store', () => {
+  let dir: string;
+  let path: string;
+  let clock: VirtualClock;
+  let store: StateStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'retrain-state-'));
+    path = join(dir, '.retrain', 'state.json');
+    clock = new VirtualClock(NOW);
+    store = createFileStateStore(path, { clock });
+  });
+
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  describe('conditional writes', () => {
+    it('creates an item with version 1 and reads it back', async () => {
+      const stored = await store.put({ pk: 'run', sk: 'r1', data: { status: 'RUNNING' } }, { ifAbsent: true });
+
+      expect(stored).toEqual({ pk: 'run', sk: 'r1', version: 1, data: { status: 'RUNNING' } });
+      await expect(store.get('run', 'r1')).resolves.toEqual(stored);
+      await expect(store.get('run', 'r2')).resolves.toBeUndefined();
+    });
+
+    it('refuses ifAbsent when the item exists', async () => {
+      await store.put({ pk: 'lock', sk: 'p', data: {} }, { ifAbsent: true });
+
+      await expect(store.put({ pk: 'lock', sk: 'p', data: {} }, { ifAbsent: true })).rejects.toMatchObject({
+        name: 'ConditionFailedError',
+        context: { pk: 'lock', sk: 'p', expected: 'no item', currentVersion: 1 },
+      });
+    });
+
+    it('writes ifVersion only over that version, and counts the version up', async () => {
+      await store.put({ pk: 'champion', sk: 'current', data: { runId: 'r1' } }, { ifAbsent: true });
+
+      const second = await store.put({ pk: 'champion', sk: 'current', data: { runId: 'r2' } }, { ifVersion: 1 });
+      const stale = store.put({ pk: 'champion', sk: 'current', data: { runId: 'r3' } }, { ifVersion: 1 });
+
+      expect(second.version).toBe(2);
+      await expect(stale).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(stale).rejects.toThrow(/expected version 1, found version 2/);
+      await expect(store.get('champion', 'current')).resolves.toMatchObject({ version: 2, data: { runId: 'r2' } });
+    });
+
+    it('refuses ifVersion when there is no item', async () => {
+      await expect(store.put({ pk: 'a', sk: 'b', data: {} }, { ifVersion: 1 })).rejects.toThrow(/found no item/);
+    });
+
+    it('writes always, creating at version 1 and counting up from there', async () => {
+      const first = await store.put({ pk: 'a', sk: 'b', data: 1 }, { always: true });
+      const second = await store.put({ pk: 'a', sk: 'b', data: 2 }, { always: true });
+
+      expect([first.version, second.version]).toEqual([1, 2]);
+      await expect(store.get('a', 'b')).resolves.toMatchObject({ data: 2 });
+    });
+
+    it('stores data as JSON would carry it, like the DynamoDB store', async () => {
+      const stored = await store.put({ pk: 'a', sk: 'b', data: { at: new Date(NOW), gone: undefined } }, { ifAbsent: true });
+
+      expect(stored.data).toEqual({ at: NOW });
+      await expect(store.get('a', 'b')).resolves.toEqual(stored);
+    });
+
+    it('deletes under a version check', async () => {
+      await store.put({ pk: 'lock', sk: 'p', data: {} }, { ifAbsent: true });
+
+      await expect(store.delete('lock', 'p', { ifVersion: 2 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await store.delete('lock', 'p', { ifVersion: 1 });
+
+      await expect(store.get('lock', 'p')).resolves.toBeUndefined();
+      await expect(store.delete('lock', 'p', { ifVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(store.delete('lock', 'p')).resolves.toBeUndefined();
+    });
+
+    it('rejects an empty key and a bad version before touching the file', async () => {
+      await expect(store.put({ pk: '', sk: 'b', data: {} }, { ifAbsent: true })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.put({ pk: 'a', sk: 'b', data: {} }, { ifVersion: 1.5 })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(readdir(dir)).resolves.toEqual([]);
+    });
+  });
+
+  describe('expiry', () => {
+    it('hides an item once its expiresAt has passed', async () => {
+      await store.put({ pk: 'lock', sk: 'p', data: {}, expiresAt: NOW_SECONDS + 60 }, { ifAbsent: true });
+
+      clock.advance(59_000);
+      await expect(store.get('lock', 'p')).resolves.toMatchObject({ version: 1 });
+      clock.advance(1_000);
+      await expect(store.get('lock', 'p')).resolves.toBeUndefined();
+      await expect(store.query('lock')).resolves.toEqual([]);
+    });
+
+    it('treats an expired item as absent for writes: ifAbsent and always start again at 1, ifVersion fails', async () => {
+      await store.put({ pk: 'lock', sk: 'p', data: { owner: 'a' }, expiresAt: NOW_SECONDS + 60 }, { ifAbsent: true });
+      await store.put({ pk: 'lock', sk: 'q', data: {}, expiresAt: NOW_SECONDS + 60 }, { ifAbsent: true });
+      clock.advance(60_000);
+
+      await expect(store.put({ pk: 'lock', sk: 'p', data: {} }, { ifVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(store.put({ pk: 'lock', sk: 'p', data: { owner: 'b' } }, { ifAbsent: true })).resolves.toMatchObject({ version: 1 });
+      await expect(store.put({ pk: 'lock', sk: 'q', data: {} }, { always: true })).resolves.toMatchObject({ version: 1 });
+    });
+
+    it('drops expired items from the file at the next write', async () => {
+      await store.put({ pk: 'old', sk: '1', data: {}, expiresAt: NOW_SECONDS + 1 }, { ifAbsent: true });
+      clock.advance(2_000);
+
+      await store.put({ pk: 'new', sk: '1', data: {} }, { ifAbsent: true });
+
+      const file = JSON.parse(await readFile(path, 'utf8')) as { items: Array<{ pk: string }> };
+      expect(file.items.map((i) => i.pk)).toEqual(['new']);
+    });
+  });
+
+  describe('query', () => {
+    beforeEach(async () => {
+      for (const sk of ['run#2024-01-02', 'run#2024-01-01', 'run#2024-01-03', 'meta', 'run#\u00e9', 'run#\u{1F600}', 'run#\uFF5E']) {
+        await store.put({ pk: 'runs', sk, data: { sk } }, { ifAbsent: true });
+      }
+      await store.put({ pk: 'other', sk: 'run#x', data: {} }, { ifAbsent: true });
+    });
+
+    it('returns one partition in sort-key order (UTF-8 byte order, as DynamoDB)', async () => {
+      const items = await store.query('runs', { beginsWith: 'run#' });
+
+      expect(items.map((i) => i.sk)).toEqual(['run#2024-01-01', 'run#2024-01-02', 'run#2024-01-03', 'run#\u00e9', 'run#\uFF5E', 'run#\u{1F600}']);
+    });
+
+    it('returns the newest first and stops at the limit', async () => {
+      const items = await store.query('runs', { beginsWith: 'run#2024', newestFirst: true, limit: 2 });
+
+      expect(items.map((i) => i.sk)).toEqual(['run#2024-01-03', 'run#2024-01-02']);
+    });
+
+    it('returns the whole partition without options', async () => {
+      await expect(store.query('runs')).resolves.toHaveLength(7);
+    });
+  });
+
+  describe('concurrency', () => {
+    it('lets exactly one of 100 concurrent ifAbsent puts of the same key succeed', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) => store.put({ pk: 'lock', sk: 'pipeline', data: { owner: i } }, { ifAbsent: true })),
+      );
+
+      const fulfilled = results.filter((r) => r.status === 'fulfilled');
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(fulfilled).toHaveLength(1);
+      expect(rejected).toHaveLength(99);
+      expect(rejected.every((r) => r.reason instanceof ConditionFailedError)).toBe(true);
+    });
+
+    it('loses no update among 100 concurrent always puts from two store instances', async () => {
+      const other = createFileStateStore(path, { clock });
+
+      await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? store : other).put({ pk: 'n', sk: 'n', data: i }, { always: true })));
+
+      await expect(store.get('n', 'n')).resolves.toMatchObject({ version: 100 });
+    });
+
+    it('shows each store instance the writes of another on the same file', async () => {
+      const other = createFileStateStore(path, { clock });
+
+      const written = await store.put({ pk: 'champion', sk: 'current', data: { runId: 'r1' } }, { ifAbsent: true });
+
+      await expect(other.get('champion', 'current')).resolves.toEqual(written);
+      await other.put({ pk: 'champion', sk: 'current', data: { runId: 'r2' } }, { ifVersion: 1 });
+      await expect(store.put({ pk: 'champion', sk: 'current', data: { runId: 'r3' } }, { ifVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+      await expect(store.get('champion', 'current')).resolves.toMatchObject({ version: 2, data: { runId: 'r2' } });
+    });
+
+    it('leaves neither a lock file nor temporary files behind', async () => {
+      await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.put({ pk: 'k', sk: String(i % 3), data: i }, { ifAbsent: true })));
+
+      await expect(readdir(join(dir, '.retrain'))).resolves.toEqual(['state.json']);
+    });
+
+    it('loses no update among processes writing the same file at the same time', async () => {
+      const script = join(dir, 'writer.ts');
+      await writeFile(
+        script,
+        [
+          `import { createFileStateStore } from ${JSON.stringify(join(REPO, 'local', 'file-state-store'))};`,
+          'const store = createFileStateStore(process.argv[2]);',
+          "process.stdout.write('ready\\n');",
+          "process.stdin.once('data', async () => {",
+          '  for (let i = 0; i < 25; i++) await store.put({ pk: "counter", sk: "c", data: i }, { always: true });',
+          '  const won = await store.put({ pk: "race", sk: "r", data: process.pid }, { ifAbsent: true }).then(() => 1, () => 0);',
+          "  process.stdout.write(`won ${won}\\n`);",
+          '  process.exit(0);',
+          '});',
+        ].join('\n'),
+      );
+      const writers = Array.from({ length: 3 }, () => spawn(process.execPath, ['--import', 'tsx', script, path], { cwd: REPO }));
+
+      await Promise.all(writers.map((w) => outputLine(w, /^ready$/)));
+      writers.forEach((w) => w.stdin?.write('go\n'));
+      const outcomes = await Promise.all(writers.map((w) => outputLine(w, /^won \d$/)));
+
+      expect(outcomes.map((o) => Number(o.split(' ')[1])).reduce((a, b) => a + b, 0)).toBe(1);
+      await expect(store.get('counter', 'c')).resolves.toMatchObject({ version: 75 });
+    }, 30_000);
+  });
+
+  describe('lock file', () => {
+    const lockPath = () => `${path}.lock`;
+
+    async function holdLock(holder: { pid: number; hostname: string }): Promise<void> {
+      await store.put({ pk: 'setup', sk: 's', data: {} }, { always: true }); // creates the directory
+      await writeFile(lockPath(), JSON.stringify({ token: 'other', acquiredAt: NOW, ...holder }));
+    }
+
+    it('breaks a lock whose holder process on this host has died', async () => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      await holdLock({ pid: dead, hostname: hostname() });
+
+      await expect(store.put({ pk: 'a', sk: 'b', data: {} }, { ifAbsent: true })).resolves.toMatchObject({ version: 1 });
+    });
+
+    it('breaks a lock older than the stale limit', async () => {
+      await holdLock({ pid: process.pid, hostname: 'another-host' });
+      const old = new Date(Date.now() - 60_000);
+      await utimes(lockPath(), old, old);
+
+      await expect(store.put({ pk: 'a', sk: 'b', data: {} }, { ifAbsent: true })).resolves.toMatchObject({ version: 1 });
+      await expect(readdir(join(dir, '.retrain'))).resolves.toEqual(['state.json']);
+    });
+
+    it('gives up with a TransientError while a live holder keeps the lock past the timeout', async () => {
+      await holdLock({ pid: process.pid, hostname: 'another-host' });
+      const impatient = createFileStateStore(path, { clock, lockTimeoutMs: 30 });
+
+      const attempt = impatient.put({ pk: 'a', sk: 'b', data: {} }, { ifAbsent: true });
+
+      await expect(attempt).rejects.toBeInstanceOf(TransientError);
+      await expect(attempt).rejects.toThrow(/could not lock .*state\.json\.lock within 30 ms/);
+      await expect(readFile(lockPath(), 'utf8')).resolves.toContain('"token":"other"');
+    });
+  });
+
+  it('names the file when it is not a state file', async () => {
+    await store.put({ pk: 'a', sk: 'b', data: {} }, { ifAbsent: true });
+    await writeFile(path, '{"items": {}}');
+
+    await expect(store.get('a', 'b')).rejects.toThrow(`state file ${path} is not a retrain state file`);
+  });
+});
+
+/** Resolves with the first line of the child's stdout that matches; rejects if it exits first. */
+function outputLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    let stderr = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => pattern.test(l));
+      if (line !== undefined) {
+        child.stdout?.off('data', onData);
+        resolve(line);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`writer exited with ${code} before printing ${pattern}: ${stderr}`)));
+  });
+}

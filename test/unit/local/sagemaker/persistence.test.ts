@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { DataGenerator } from '../../../../local/data-generator';
+import { StateFiles } from '../../../../local/sagemaker/state';
+import { InvocationError } from '../../../../local/sagemaker/errors';
+import type { LocalSageMaker } from '../../../../local/sagemaker/backend';
+import { BUCKET, endpointConfig, featureCsv, keys, makeBackend, trainedModel, type TestBackend } from './fixtures';
+
+describe('local sagemaker: state shared by two backends on the same state directory', () => {
+  let t: TestBackend;
+  let other: LocalSageMaker;
+  const row = new DataGenerator({ seed: 41 }).traffic(1)[0];
+
+  beforeAll(async () => {
+    t = await makeBackend();
+    await trainedModel(t, 'model-p');
+    await endpointConfig(t, 'config-p', 'model-p');
+    await t.backend.createEndpoint({ EndpointName: 'shared', EndpointConfigName: 'config-p' });
+    await t.backend.waitForSettled();
+    await t.backend.ensureModelPackageGroup('retrain-models');
+    await t.backend.createModelPackage({ ModelPackageGroupName: 'retrain-models', ModelApprovalStatus: 'PendingManualApproval' });
+    other = t.another();
+  });
+  afterAll(() => t.cleanup());
+
+  it('sees the training job, model, endpoint and package the first one created', async () => {
+    expect((await other.describeTrainingJob('model-p')).TrainingJobStatus).toBe('Completed');
+    expect((await other.describeModel('model-p')).PrimaryContainer?.ModelDataUrl).toBe(`s3://${BUCKET}/runs/model-p/model/model-p/output/model.tar.gz`);
+    expect(await other.describeEndpoint('shared')).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-p' });
+    expect((await other.listModelPackages({ ModelPackageGroupName: 'retrain-models' })).ModelPackageSummaryList).toHaveLength(1);
+  });
+
+  it('invokes the endpoint served by the first one and writes its own capture', async () => {
+    const result = await other.invokeEndpoint('shared', featureCsv(row.row), { inferenceId: row.inferenceId });
+    expect(Number(Buffer.from(result.Body).toString('utf8'))).toBeGreaterThanOrEqual(0);
+    expect(await other.flushCapture()).toBe(1);
+    expect(await keys(t.store, 'capture/shared/AllTraffic/')).toHaveLength(1);
+  });
+
+  it('shares changes both ways: an approval made by one is seen by the other', async () => {
+    await other.updateModelPackage({ ModelPackageArn: 'arn:aws:sagemaker:us-east-1:000000000000:model-package/retrain-models/1', ModelApprovalStatus: 'Approved' });
+    expect((await t.backend.describeModelPackage('retrain-models/1')).ModelApprovalStatus).toBe('Approved');
+  });
+
+  it('reports ServiceUnavailable once the server\'s owner closed, and serves again after resumeEndpoints', async () => {
+    await t.backend.close();
+    const error = await other.invokeEndpoint('shared', featureCsv(row.row)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvocationError);
+    expect(error).toMatchObject({ code: 'ServiceUnavailable', statusCode: 503, message: expect.stringContaining('does not answer') });
+
+    expect(await other.resumeEndpoints()).toEqual(['shared']);
+    await expect(other.invokeEndpoint('shared', featureCsv(row.row))).resolves.toMatchObject({ InvokedProductionVariant: 'AllTraffic' });
+  });
+
+  it('restarts an update left half done by a process that exited', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    await endpointConfig(t, 'config-p2', 'model-p');
+    const state = new StateFiles(t.stateDir);
+    const record = await state.get<{ description: Record<string, unknown>; generation: number }>('endpoints', 'shared');
+    await state.put('endpoints', 'shared', {
+      ...record,
+      description: { ...record?.description, EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: 'config-p2' } },
+      deployerPid: dead,
+    });
+
+    expect(await other.resumeEndpoints()).toEqual(['shared']);
+    await other.waitForSettled();
+    expect(await other.describeEndpoint('shared')).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-p2' });
+    await expect(other.invokeEndpoint('shared', featureCsv(row.row))).resolves.toBeDefined();
+  });
+});

@@ -10,4 +10,6 @@ module.exports = {
   transformIgnorePatterns: [],
   setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
   testTimeout: 30000,
+  // Both cores: the default (cores - 1) leaves one idle on a 2-core CI machine.
+  maxWorkers: 2,
 };

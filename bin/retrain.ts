@@ -4,12 +4,14 @@
  * Each command group lives in cli/ and registers itself here.
  */
 import { Command } from 'commander';
+import { registerDriftCommand } from '../cli/drift';
 
 export function createProgram(): Command {
   const program = new Command('retrain')
     .description('Continuous training on AWS: start and follow runs, approve and roll back models, check drift, run locally.')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerDriftCommand(program);
   return program;
 }
 

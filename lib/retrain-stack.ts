@@ -4,6 +4,11 @@ import type { RetrainConfig } from './config';
 import { Notifications } from './notifications';
 import { StateTable } from './state-table';
 import { Storage } from './storage';
+import { Triggers } from './triggers';
+import { Monitoring } from './monitoring';
+import { Dashboard } from './dashboard';
+import { resourceNames } from './types';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { TrainingPipeline } from './training-pipeline';
 
 export interface RetrainStackProps extends StackProps {
@@ -17,6 +22,9 @@ export class RetrainStack extends Stack {
   readonly notifications: Notifications;
   readonly state: StateTable;
   readonly pipeline: TrainingPipeline;
+  readonly monitoring: Monitoring;
+  readonly triggers: Triggers;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: RetrainStackProps) {
     super(scope, id, props);
@@ -48,6 +56,38 @@ export class RetrainStack extends Stack {
       table: this.state.table,
       topic: this.notifications.topic,
     });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      bucket: this.storage.dataBucket,
+      key: this.storage.key,
+      table: this.state.table,
+    });
+    this.triggers = new Triggers(this, 'Triggers', {
+      projectName,
+      stateMachine: this.pipeline.stateMachine,
+      bucket: this.storage.dataBucket,
+      key: this.storage.key,
+      topic: this.notifications.topic,
+      schedule: config.triggers.schedule,
+      newDataEnabled: config.triggers.newData.enabled,
+      newDataPrefix: config.triggers.newData.prefix,
+      newDataSuffix: config.triggers.newData.suffix,
+      qualityAlarms: [this.monitoring.qualityAlarm],
+      extraDegradationAlarmArns: config.triggers.extraAlarmArns,
+      driftAlarms: [this.monitoring.driftAlarm],
+      ...(config.deployment.manualApproval
+        ? { approvalFunction: this.pipeline.functions.approval.function, modelPackageGroupName: resourceNames(projectName).modelPackageGroup }
+        : {}),
+    });
+    for (const alarm of this.pipeline.endpointAlarms) alarm.addAlarmAction(new cwActions.SnsAction(this.notifications.topic));
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      projectName,
+      outcomes: ['deployed', 'rejected', 'rolled-back', 'failed', 'dry-run', 'awaiting-approval'],
+      triggerTypes: ['manual', 'schedule', 'new-data', 'degradation', 'drift'],
+      monitorMetrics: this.monitoring.metrics,
+      alarms: [this.monitoring.driftAlarm, this.monitoring.qualityAlarm, ...this.pipeline.endpointAlarms, this.triggers.deadLetterAlarm],
+      deadLetterDepth: this.triggers.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+    });
 
     new CfnOutput(this, 'DataBucketName', { value: this.storage.dataBucket.bucketName, description: 'Drop CSV files under raw/' });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
@@ -55,6 +95,8 @@ export class RetrainStack extends Stack {
     new CfnOutput(this, 'KeyArn', { value: this.storage.key.keyArn });
     new CfnOutput(this, 'StateMachineArn', { value: this.pipeline.stateMachine.stateMachineArn, description: 'Start a run: Start execution with {}' });
     new CfnOutput(this, 'EndpointName', { value: this.pipeline.endpointName });
+    new CfnOutput(this, 'DashboardUrl', { value: this.dashboard.url(this.region) });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.triggers.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.pipeline.modelPackageGroup.modelPackageGroupName });
   }
 }

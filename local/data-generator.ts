@@ -13,8 +13,8 @@
  *
  * The label follows a logistic model of the features (short tenure, low usage, many support
  * calls and the basic plan raise churn; income and age lower it a little), then a share of labels
- * is flipped (label noise, default 5 %). A gradient-boosted model reaches an AUC of about 0.8 on
- * held-out rows.
+ * is flipped (label noise, default 5 %). A gradient-boosted model trained on 10,000 rows reaches
+ * an AUC of about 0.84 on held-out rows (the churn rate is about 37 %).
  *
  * Shifts, to exercise drift and retraining:
  * - `shift.numeric`: add k·σ to a numeric feature (σ = the unshifted population σ listed in
@@ -247,12 +247,17 @@ export class DataGenerator {
   malformedCsv(goodRows: number): MalformedFile {
     const lines = [COLUMNS.join(',')];
     const badLines: Array<{ line: number; reason: string }> = [];
+    const withField = (row: DataRow, column: (typeof COLUMNS)[number], value: string) => {
+      const fields = rowToCsv(row).split(',');
+      fields[COLUMNS.indexOf(column)] = value;
+      return fields.join(',');
+    };
     const defects: Array<{ reason: string; make: (row: DataRow) => string }> = [
-      { reason: 'income is not a number', make: (r) => rowToCsv(r).replace(`,${r.income},`, ',n/a,') },
+      { reason: 'income is not a number', make: (r) => withField(r, 'income', 'n/a') },
       { reason: 'too few fields', make: (r) => rowToCsv(r).split(',').slice(0, 5).join(',') },
       { reason: 'too many fields', make: (r) => `${rowToCsv(r)},extra` },
-      { reason: 'label is not 0 or 1', make: (r) => rowToCsv(r).replace(/,[01]$/, ',yes') },
-      { reason: 'age is not a number', make: (r) => rowToCsv(r).replace(`${r.id},${r.age},`, `${r.id},forty,`) },
+      { reason: 'label is not 0 or 1', make: (r) => withField(r, 'label', 'yes') },
+      { reason: 'age is not a number', make: (r) => withField(r, 'age', 'forty') },
     ];
     const every = Math.max(1, Math.floor(goodRows / defects.length));
     let defect = 0;
@@ -261,7 +266,7 @@ export class DataGenerator {
       if ((i + 1) % every === 0 && defect < defects.length) {
         const bad = this.row();
         const { reason, make } = defects[defect++];
-        lines.push(make({ ...bad, income: bad.income ?? 1000, age: bad.age ?? 30 }));
+        lines.push(make(bad));
         badLines.push({ line: lines.length, reason });
       }
     }

@@ -188,9 +188,9 @@ function payloadText(payload: unknown, where: string, requireCsv = true): string
   }
   switch (encoding) {
     case 'CSV':
-    case 'JSON':
-      if (requireCsv && encoding === 'JSON') return { problem: `${where} is JSON, not CSV`, unsupported: true };
       return data;
+    case 'JSON':
+      return requireCsv ? { problem: `${where} is JSON, not CSV`, unsupported: true } : data;
     case 'BASE64': {
       const compact = data.replace(/\s+/g, '');
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) return malformed(`${where}.data is not valid base64`);

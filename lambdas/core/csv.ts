@@ -122,9 +122,10 @@ class BatchingParser extends Parser {
  * ("raw/a.csv").
  *
  * Records with a different number of fields are returned as they are (the caller decides);
- * a stray quote inside a field is kept as text; blank lines (also lines of spaces) are skipped. A record csv-parse
- * cannot parse is returned as a CsvBadRecord. A quote that is never closed, or a record longer
- * than MAX_RECORD_CHARS, throws DataValidationError: past it no line boundary can be trusted.
+ * a stray quote inside a field is kept as text; blank lines (also lines of spaces) are skipped.
+ * A record csv-parse cannot parse is returned as a CsvBadRecord. A quote that is never closed,
+ * or a record longer than MAX_RECORD_CHARS, throws DataValidationError: past it no line
+ * boundary can be trusted.
  */
 export async function* readCsv(body: Readable, source: string): AsyncGenerator<CsvItem[]> {
   const parser = new BatchingParser(source);

@@ -11,7 +11,15 @@
  */
 import type { ObjectInfo, ObjectStore } from '../adapters/ports';
 import { readCsv, TextSink, type CsvItem, type CsvRecord } from './csv';
-import { createLabelEncoder, buildModelSchema, CategoryEncoder, MISSING_CATEGORY_CODE, parseDecimal, type EncodedFeature, type LabelEncoder } from './encoding';
+import {
+  buildModelSchema,
+  CategoryEncoder,
+  createLabelEncoder,
+  MISSING_CATEGORY_CODE,
+  parseDecimal,
+  type EncodedFeature,
+  type LabelEncoder,
+} from './encoding';
 import { DataValidationError, messageOf } from './errors';
 import { BaselineProfiler } from './profile';
 import { checkColumns, resolveFeatures, type ResolvedFeature } from './schema-check';
@@ -342,7 +350,9 @@ class EtlRun {
       (champion?.features ?? []).flatMap((f) => (f.kind === 'categorical' ? [[f.name, f.categories] as const] : [])),
     );
     const encoded: EncodedFeature[] = features.map((f) =>
-      f.kind === 'numeric' ? { name: f.name, kind: 'numeric' } : { name: f.name, kind: 'categorical', encoder: new CategoryEncoder(championCategories.get(f.name)) },
+      f.kind === 'numeric'
+        ? { name: f.name, kind: 'numeric' }
+        : { name: f.name, kind: 'categorical', encoder: new CategoryEncoder(championCategories.get(f.name)) },
     );
     const outputs = {} as Record<SplitName, TextSink>;
     for (const name of SPLIT_NAMES) {
@@ -448,8 +458,8 @@ class EtlRun {
   }
 
   private async drain(): Promise<void> {
-    const sinks = [...(this.model ? SPLIT_NAMES.map((name) => this.model!.outputs[name]) : []), ...(this.quarantine ? [this.quarantine] : [])];
-    for (const sink of sinks) await sink.drain();
+    const outputs = this.model ? SPLIT_NAMES.map((name) => this.model!.outputs[name]) : [];
+    for (const sink of [...outputs, ...(this.quarantine ? [this.quarantine] : [])]) await sink.drain();
   }
 
   private requireModel(dataFiles: number): Model {
@@ -466,7 +476,8 @@ class EtlRun {
     const share = read === 0 ? 0 : quarantined / read;
     if (share > maxQuarantineShare) {
       throw this.rowsError(
-        `${quarantined} of ${read} rows (${percent(share)}) were rejected, more than the allowed ${percent(maxQuarantineShare)} (maxQuarantineShare)`,
+        `${quarantined} of ${read} rows (${percent(share)}) were rejected, ` +
+          `more than the allowed ${percent(maxQuarantineShare)} (maxQuarantineShare)`,
       );
     }
     if (valid < minRows) {
@@ -478,7 +489,8 @@ class EtlRun {
     for (const name of SPLIT_NAMES) {
       if (this.totals[name] === 0) {
         throw this.rowsError(
-          `the ${name} split is empty (${valid} valid rows split ${split.train}/${split.validation}/${split.test}); add rows or change the split`,
+          `the ${name} split is empty (${valid} valid rows split ${split.train}/${split.validation}/${split.test}); ` +
+            'add rows or change the split',
         );
       }
     }

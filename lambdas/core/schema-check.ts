@@ -131,7 +131,8 @@ function checkConfiguredAgainstChampion(configured: readonly string[], champion:
     ...(missing.length === 0 && added.length === 0 ? ['the order differs'] : []),
   ].join(', ');
   throw new DataValidationError(
-    `schema changed: dataset.features (${configured.join(', ')}) differ from the champion's features (${championNames.join(', ')}): ${detail}`,
+    `schema changed: dataset.features (${configured.join(', ')}) ` +
+      `differ from the champion's features (${championNames.join(', ')}): ${detail}`,
     { context: { champion: champion.runId, configured: [...configured], championFeatures: championNames } },
   );
 }

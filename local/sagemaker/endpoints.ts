@@ -401,7 +401,7 @@ export class Hosting {
     return new InvocationError(
       'ServiceUnavailable',
       `The model server of endpoint ${name} (${server.url}, started by ${owner}) does not answer: ${messageOf(error)}. ` +
-        'Start it again with resumeEndpoints() (retrain local serve).',
+        'resumeEndpoints() in a running process serves it again.',
       { endpointName: name, url: server.url, pid: server.pid },
     );
   }

@@ -14,7 +14,10 @@ export function csvField(value: Cell): string {
 }
 
 /** A CSV file from rows (the first one is usually the header). */
-export function csvText(rows: ReadonlyArray<ReadonlyArray<Cell>>, options: { eol?: '\n' | '\r\n'; bom?: boolean; trailingEol?: boolean } = {}): string {
+export function csvText(
+  rows: ReadonlyArray<ReadonlyArray<Cell>>,
+  options: { eol?: '\n' | '\r\n'; bom?: boolean; trailingEol?: boolean } = {},
+): string {
   const eol = options.eol ?? '\n';
   const body = rows.map((row) => row.map(csvField).join(',')).join(eol);
   return `${options.bom ? '\ufeff' : ''}${body}${options.trailingEol === false || rows.length === 0 ? '' : eol}`;
@@ -112,7 +115,8 @@ function rowBodies(seed: number): { good: string[]; bad: string[] } {
   for (let i = 0; i < POOL_SIZE; i++) {
     const numbers: string[] = [];
     for (let f = 0; f < 8; f++) numbers.push(random() < 0.02 ? '' : (random() * 1000 - 500).toFixed(f % 3 === 0 ? 0 : 4));
-    const rest = `${colors[Math.floor(random() * colors.length)]},${regions[Math.floor(random() * regions.length)]},${random() < 0.3 ? 1 : 0}`;
+    const pick = (values: string[]) => values[Math.floor(random() * values.length)];
+    const rest = `${pick(colors)},${pick(regions)},${random() < 0.3 ? 1 : 0}`;
     good.push(`${numbers.join(',')},${rest}`);
     bad.push(`${numbers.map((v, f) => (f === 3 ? 'n/a' : v)).join(',')},${rest}`);
   }

@@ -213,6 +213,13 @@ export class TrainingPipeline extends Construct {
       }),
     );
     functions.deploy.role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [sagemakerArn('endpoint', this.names.endpoint)] }));
+    // Rollback reads the approved package it redeploys.
+    functions.deploy.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeModelPackage'],
+        resources: [sagemakerArn('model-package', `${this.names.modelPackageGroup}/*`)],
+      }),
+    );
     functions.promote.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpoint'],
@@ -745,9 +752,29 @@ export class TrainingPipeline extends Construct {
       .when(sfn.Condition.booleanEquals('$.options.dryRun', true), finalize)
       .otherwise(register);
 
-    prepare.next(train).next(createModel).next(score).next(evaluate).next(dryRun);
+    // Rollback (retrain rollback): an approved package instead of new data joins the deploy path.
+    const prepareRollback = new tasks.LambdaInvoke(scope, 'PrepareRollback', {
+      stateName: 'Prepare rollback',
+      comment: 'Read the approved package to redeploy: its model artifact, evaluation and baseline',
+      lambdaFunction: this.functions.deploy.function,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ action: 'prepare-rollback', run: sfn.JsonPath.entirePayload, modelPackageGroup: n.modelPackageGroup }),
+      resultPath: '$',
+    });
+    lambdaRetry(prepareRollback);
+    failedAt(prepareRollback, 'Prepare rollback');
+    const isRollback = sfn.Condition.isPresent('$.options.rollbackTo');
+    const startChoice = new sfn.Choice(scope, 'RollbackChoice', { stateName: 'Rollback?' }).when(isRollback, prepareRollback).otherwise(prepare);
+    prepareRollback.next(createModel);
+    createModel.next(
+      new sfn.Choice(scope, 'ScoreChoice', { stateName: 'Retraining?' })
+        .when(isRollback, createEndpointConfig)
+        .otherwise(score),
+    );
+    prepare.next(train).next(createModel);
+    score.next(evaluate).next(dryRun);
     debounce.next(checkQuiet).next(debounceChoice);
-    debounceChoice.when(sfn.Condition.numberGreaterThan('$.admission.debounceSeconds', 0), debounce).otherwise(prepare);
+    debounceChoice.when(sfn.Condition.numberGreaterThan('$.admission.debounceSeconds', 0), debounce).otherwise(startChoice);
 
     return admit.next(
       new sfn.Choice(scope, 'AdmittedChoice', { stateName: 'Admitted?' })

@@ -146,3 +146,31 @@ export interface TaskTokens {
   succeed(taskToken: string, output: Record<string, unknown>): Promise<void>;
   fail(taskToken: string, error: string, cause: string): Promise<void>;
 }
+
+/** A model package version in the project's group. */
+export interface ModelPackageInfo {
+  readonly arn: string;
+  readonly group: string;
+  readonly version: number;
+  readonly status: 'Approved' | 'Rejected' | 'PendingManualApproval';
+  readonly createdAt: Date;
+  /** Inference image and model artifact of the package's (first) container. */
+  readonly image: string;
+  readonly modelDataUrl: string;
+  readonly description?: string;
+  /** CustomerMetadataProperties: runId, trigger, metric, candidate, baseline, schema, ... */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** ModelMetrics.ModelQuality.Statistics.S3Uri (evaluation.json). */
+  readonly evaluationUri?: string;
+  /** DriftCheckBaselines.ModelDataQuality.Statistics.S3Uri (baseline.json). */
+  readonly baselineUri?: string;
+}
+
+/** The SageMaker Model Registry, for approval, rollback and the CLI. */
+export interface ModelRegistry {
+  /** undefined when no such package exists. */
+  describePackage(arn: string): Promise<ModelPackageInfo | undefined>;
+  /** Packages of a group, newest first. */
+  listPackages(group: string, options?: { status?: ModelPackageInfo['status']; limit?: number }): Promise<ModelPackageInfo[]>;
+  setApproval(arn: string, status: 'Approved' | 'Rejected', description: string): Promise<void>;
+}

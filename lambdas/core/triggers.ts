@@ -33,6 +33,15 @@ const ruleSchema = z.strictObject({
   dryRun: z.boolean().optional(),
 });
 
+const rollbackSchema = z.strictObject({
+  rollback: z.strictObject({
+    modelPackageArn: z.string().regex(/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[^/]+\/\d+$/, {
+      message: 'expected a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+    }),
+    reason: z.string().min(1).max(1000),
+  }),
+});
+
 const followUpSchema = z.strictObject({
   followUp: z.strictObject({
     runId: z.string().min(1),
@@ -63,6 +72,20 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
     const { runId, previousRunId, triggers } = parsed.followUp;
     return { kind: 'follow-up', runId, previousRunId, triggers: triggers.map(toTrigger), options: { dryRun: false, force: false } };
   }
+  if ('rollback' in value) {
+    const { rollback } = parseWith(rollbackSchema, value);
+    return {
+      kind: 'trigger',
+      trigger: {
+        type: 'manual',
+        reason: `rollback to ${rollback.modelPackageArn}: ${rollback.reason}`,
+        detail: { executionName: execution.name, rollbackTo: rollback.modelPackageArn },
+        eventId: execution.name,
+        time: execution.startTime,
+      },
+      options: { dryRun: false, force: true, rollbackTo: rollback.modelPackageArn },
+    };
+  }
   if ('trigger' in value) {
     const parsed = parseWith(ruleSchema, value);
     return { kind: 'trigger', trigger: toTrigger(parsed.trigger), options: { dryRun: parsed.dryRun ?? false, force: false } };
@@ -90,7 +113,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: object): z.output<T> {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
-  const allowed = 'allowed: reason, dryRun, force — or {"trigger": {...}} from a rule';
+  const allowed = 'allowed: reason, dryRun, force — or {"trigger": {...}} from a rule, {"rollback": {...}} from the CLI';
   const message =
     issue.code === 'unrecognized_keys'
       ? `execution input: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[path, k].filter(Boolean).join('.')}"`).join(', ')} (${allowed})`

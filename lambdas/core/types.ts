@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly dryRun: boolean;
   /** Bypass the cooldown. */
   readonly force: boolean;
+  /** Redeploy this approved model package instead of training (`retrain rollback`). */
+  readonly rollbackTo?: string;
 }
 
 export type ProblemType = 'binary' | 'multiclass' | 'regression';

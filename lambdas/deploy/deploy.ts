@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { ModelHosting } from '../adapters/ports';
+import type { ModelHosting, ModelRegistry } from '../adapters/ports';
 import { parseEvent } from '../adapters/runtime';
 import { deployEndpoint, endpointStatus, type DeployResult, type EndpointStatus } from '../core/deploy';
+import { prepareRollback } from '../core/rollback';
 
 export const deployEventSchema = z.strictObject({
   action: z.enum(['deploy', 'describe']),
@@ -20,10 +21,20 @@ export const deployEventSchema = z.strictObject({
   maxWaitSeconds: z.number().positive(),
 });
 
-/** Deploy (create or blue/green update) and the status check of the poll loop. */
-export function createDeployHandler(hosting: ModelHosting) {
-  return async (event: unknown): Promise<DeployResult | EndpointStatus> => {
+export const prepareRollbackEventSchema = z.strictObject({
+  action: z.literal('prepare-rollback'),
+  run: z.looseObject({ runId: z.string(), options: z.looseObject({ rollbackTo: z.string() }) }),
+  modelPackageGroup: z.string(),
+});
+
+/** Deploy (create or blue/green update), the status check of the poll loop, and rollback preparation. */
+export function createDeployHandler(ports: { hosting: ModelHosting; registry: ModelRegistry }) {
+  return async (event: unknown): Promise<DeployResult | EndpointStatus | Record<string, unknown>> => {
+    if ((event as { action?: unknown } | null)?.action === 'prepare-rollback') {
+      const request = parseEvent(prepareRollbackEventSchema, event, 'prepare-rollback event');
+      return prepareRollback(ports.registry, { run: request.run, modelPackageGroup: request.modelPackageGroup });
+    }
     const request = parseEvent(deployEventSchema, event, 'deploy event');
-    return request.action === 'deploy' ? deployEndpoint(hosting, request) : endpointStatus(hosting, request.endpointName);
+    return request.action === 'deploy' ? deployEndpoint(ports.hosting, request) : endpointStatus(ports.hosting, request.endpointName);
   };
 }

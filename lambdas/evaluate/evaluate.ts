@@ -64,6 +64,7 @@ export function createEvaluateHandler(ports: { store: ObjectStore; bucket: strin
       decision: decision.passed ? 'passed' : 'failed',
       reason: decision.reason,
       manifest: s3Uri(ports.bucket, prepared.keys.manifest),
+      schema: s3Uri(ports.bucket, prepared.keys.schema),
       rows: Object.entries(prepared.rows).map(([k, v]) => `${k}=${v}`).join(' '),
     };
     return {

@@ -1,0 +1,77 @@
+/** ModelRegistry on the SageMaker Model Registry. */
+import {
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+  UpdateModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { isAwsError, withAwsErrors } from './aws-errors';
+import type { ModelPackageInfo, ModelRegistry } from './ports';
+
+export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry {
+  const describe = async (arn: string): Promise<ModelPackageInfo | undefined> => {
+    try {
+      const out = await withAwsErrors({ service: 'SageMaker', operation: 'DescribeModelPackage', context: { arn } }, () =>
+        client.send(new DescribeModelPackageCommand({ ModelPackageName: arn })),
+      );
+      return toInfo(out);
+    } catch (error) {
+      // SageMaker reports a missing package as ValidationException "... does not exist".
+      if (isAwsError((error as Error).cause ?? error, 'ValidationException') && /does not exist|not found/i.test(String((error as Error).message))) {
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  return {
+    describePackage: describe,
+    async listPackages(group, options = {}) {
+      const found: ModelPackageInfo[] = [];
+      let token: string | undefined;
+      do {
+        const page = await withAwsErrors({ service: 'SageMaker', operation: 'ListModelPackages', context: { group } }, () =>
+          client.send(
+            new ListModelPackagesCommand({
+              ModelPackageGroupName: group,
+              ...(options.status ? { ModelApprovalStatus: options.status } : {}),
+              SortBy: 'CreationTime',
+              SortOrder: 'Descending',
+              MaxResults: 100,
+              NextToken: token,
+            }),
+          ),
+        );
+        for (const summary of page.ModelPackageSummaryList ?? []) {
+          if (options.limit !== undefined && found.length >= options.limit) return found;
+          const info = summary.ModelPackageArn ? await describe(summary.ModelPackageArn) : undefined;
+          if (info) found.push(info);
+        }
+        token = page.NextToken;
+      } while (token && (options.limit === undefined || found.length < options.limit));
+      return found;
+    },
+    async setApproval(arn, status, description) {
+      await withAwsErrors({ service: 'SageMaker', operation: 'UpdateModelPackage', context: { arn, status } }, () =>
+        client.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description.slice(0, 1024) })),
+      );
+    },
+  };
+}
+
+function toInfo(out: DescribeModelPackageCommandOutput): ModelPackageInfo {
+  const container = out.InferenceSpecification?.Containers?.[0];
+  return {
+    arn: out.ModelPackageArn ?? '',
+    group: out.ModelPackageGroupName ?? '',
+    version: out.ModelPackageVersion ?? 0,
+    status: (out.ModelApprovalStatus ?? 'PendingManualApproval') as ModelPackageInfo['status'],
+    createdAt: out.CreationTime ?? new Date(0),
+    image: container?.Image ?? '',
+    modelDataUrl: container?.ModelDataUrl ?? '',
+    ...(out.ModelPackageDescription ? { description: out.ModelPackageDescription } : {}),
+    metadata: out.CustomerMetadataProperties ?? {},
+    ...(out.ModelMetrics?.ModelQuality?.Statistics?.S3Uri ? { evaluationUri: out.ModelMetrics.ModelQuality.Statistics.S3Uri } : {}),
+    ...(out.DriftCheckBaselines?.ModelDataQuality?.Statistics?.S3Uri ? { baselineUri: out.DriftCheckBaselines.ModelDataQuality.Statistics.S3Uri } : {}),
+  };
+}

@@ -5,6 +5,7 @@
  * The schema is the single source of truth: the CDK app, the Lambdas (through the
  * environment), local mode and the generated JSON Schema all read it from here.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
@@ -550,4 +551,9 @@ function typeName(node: JsonSchemaNode): string {
   if (node.type === 'array') return `${node.items ? typeName(node.items) : 'any'}[]`;
   if (node.type === 'object' && !node.properties) return 'map';
   return Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
+}
+
+/** A short hash of a validated configuration: the template records it, so local mode can tell a stale cdk.out. */
+export function configHash(config: RetrainConfig): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
 }

@@ -1,13 +1,13 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { RetrainConfig } from './config';
+import { configHash, type RetrainConfig } from './config';
 import { Notifications } from './notifications';
 import { StateTable } from './state-table';
 import { Storage } from './storage';
 import { Triggers } from './triggers';
 import { Monitoring } from './monitoring';
 import { Dashboard } from './dashboard';
-import { resourceNames } from './types';
+import { CONFIG_HASH_METADATA, resourceNames } from './types';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -32,6 +32,7 @@ export class RetrainStack extends Stack {
     const projectName = config.project.name;
     const removalPolicy = config.retention.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     Tags.of(this).add('retrain:project', projectName);
+    this.templateOptions.metadata = { [CONFIG_HASH_METADATA]: configHash(config) };
 
     this.storage = new Storage(this, 'Storage', {
       projectName,

@@ -297,13 +297,13 @@ export class TrainingPipeline extends Construct {
       comment: 'Record the outcome, notify, release the lock and start one follow-up run for triggers that arrived meanwhile',
       lambdaFunction: this.functions.finalize.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         run: sfn.JsonPath.entirePayload,
         execution: { arn: sfn.JsonPath.executionId, name: sfn.JsonPath.executionName, startTime: sfn.JsonPath.executionStartTime },
         stateMachineArn: sfn.JsonPath.stateMachineId,
         settings: this.admissionSettings(),
       }),
-      resultPath: '$',
     });
     lambdaRetry(finalize);
     const runFailed = new sfn.Fail(scope, 'RunFailed', { stateName: 'Run failed', errorPath: '$.error', causePath: '$.cause' });
@@ -330,6 +330,7 @@ export class TrainingPipeline extends Construct {
       comment: 'Normalize the trigger; deduplicate by event id; cooldown; take the lock or queue behind its holder',
       lambdaFunction: this.functions.admit.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         action: 'admit',
         input: sfn.JsonPath.entirePayload,
@@ -337,7 +338,6 @@ export class TrainingPipeline extends Construct {
         stateMachineArn: sfn.JsonPath.stateMachineId,
         settings: this.admissionSettings(),
       }),
-      resultPath: '$',
     });
     lambdaRetry(admit);
     const notStarted = new sfn.Succeed(scope, 'NotStarted', { stateName: 'Not started', comment: 'queued, covered, cooldown or duplicate' });
@@ -352,12 +352,12 @@ export class TrainingPipeline extends Construct {
       comment: 'Debounce: has no new-data trigger arrived for the quiet period (or has the maximum wait passed)?',
       lambdaFunction: this.functions.admit.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         action: 'debounce',
         run: sfn.JsonPath.entirePayload,
         settings: this.admissionSettings(),
       }),
-      resultPath: '$',
     });
     lambdaRetry(checkQuiet);
     const debounce = new sfn.Wait(scope, 'Debounce', {
@@ -372,6 +372,7 @@ export class TrainingPipeline extends Construct {
       comment: 'List raw/, validate and quarantine rows, split deterministically, encode, write splits, schema and baseline',
       lambdaFunction: this.functions.etl.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         runId: sfn.JsonPath.stringAt('$.runId'),
         settings: {
@@ -521,6 +522,7 @@ export class TrainingPipeline extends Construct {
       comment: 'Metrics for candidate and champion on the same rows; the gate decides; writes evaluation.json',
       lambdaFunction: this.functions.evaluate.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         runId: sfn.JsonPath.stringAt('$.runId'),
         trigger: sfn.JsonPath.objectAt('$.trigger'),
@@ -604,6 +606,7 @@ export class TrainingPipeline extends Construct {
       comment: 'Create the endpoint, or update it blue/green with the configured traffic shifting and auto-rollback alarms',
       lambdaFunction: this.functions.deploy.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: deployPayload('deploy'),
       resultPath: '$.deploy',
     });
@@ -619,6 +622,7 @@ export class TrainingPipeline extends Construct {
       stateName: 'Describe endpoint',
       lambdaFunction: this.functions.deploy.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: deployPayload('describe'),
       resultPath: '$.endpoint',
     });
@@ -659,6 +663,7 @@ export class TrainingPipeline extends Construct {
       comment: 'The endpoint serves the new model: write the champion pointer; delete endpoint configs older than the last three',
       lambdaFunction: this.functions.promote.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({
         runId: sfn.JsonPath.stringAt('$.runId'),
         endpointName: n.endpoint,
@@ -707,6 +712,7 @@ export class TrainingPipeline extends Construct {
         comment: 'Store the task token with the package; approving or rejecting it in the registry resumes the run',
         lambdaFunction: this.functions.approval.function,
         integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        retryOnServiceExceptions: false,
         payload: sfn.TaskInput.fromObject({
           action: 'wait',
           taskToken: sfn.JsonPath.taskToken,
@@ -758,8 +764,8 @@ export class TrainingPipeline extends Construct {
       comment: 'Read the approved package to redeploy: its model artifact, evaluation and baseline',
       lambdaFunction: this.functions.deploy.function,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       payload: sfn.TaskInput.fromObject({ action: 'prepare-rollback', run: sfn.JsonPath.entirePayload, modelPackageGroup: n.modelPackageGroup }),
-      resultPath: '$',
     });
     lambdaRetry(prepareRollback);
     failedAt(prepareRollback, 'Prepare rollback');

@@ -39,3 +39,6 @@ export function resourceNames(projectName: string) {
     metricsNamespace: 'retrain',
   } as const;
 }
+
+/** Template metadata key holding the hash of the configuration it was synthesized from. */
+export const CONFIG_HASH_METADATA = 'retrain:configHash';

@@ -15,7 +15,7 @@ export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry 
       const out = await withAwsErrors({ service: 'SageMaker', operation: 'DescribeModelPackage', context: { arn } }, () =>
         client.send(new DescribeModelPackageCommand({ ModelPackageName: arn })),
       );
-      return toInfo(out);
+      return toModelPackageInfo(out);
     } catch (error) {
       // SageMaker reports a missing package as ValidationException "... does not exist".
       if (isAwsError((error as Error).cause ?? error, 'ValidationException') && /does not exist|not found/i.test(String((error as Error).message))) {
@@ -59,7 +59,8 @@ export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry 
   };
 }
 
-function toInfo(out: DescribeModelPackageCommandOutput): ModelPackageInfo {
+/** A DescribeModelPackage response as the port's ModelPackageInfo (local mode maps its backend's the same way). */
+export function toModelPackageInfo(out: Omit<DescribeModelPackageCommandOutput, '$metadata'>): ModelPackageInfo {
   const container = out.InferenceSpecification?.Containers?.[0];
   return {
     arn: out.ModelPackageArn ?? '',

@@ -81,7 +81,7 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
         reason: `rollback to ${rollback.modelPackageArn}: ${rollback.reason}`,
         detail: { executionName: execution.name, rollbackTo: rollback.modelPackageArn },
         eventId: execution.name,
-        time: execution.startTime,
+        time: toIsoTime(execution.startTime),
       },
       options: { dryRun: false, force: true, rollbackTo: rollback.modelPackageArn },
     };
@@ -98,14 +98,21 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
       reason: manual.reason ?? 'started by a person (console or CLI)',
       detail: { executionName: execution.name },
       eventId: execution.name,
-      time: execution.startTime,
+      time: toIsoTime(execution.startTime),
     },
     options: { dryRun: manual.dryRun ?? false, force: manual.force ?? false },
   };
 }
 
 function toTrigger(t: z.output<typeof triggerSchema>): Trigger {
-  return { type: t.type, reason: t.reason, detail: t.detail, eventId: t.eventId, time: new Date(t.time).toISOString() };
+  return { type: t.type, reason: t.reason, detail: t.detail, eventId: t.eventId, time: toIsoTime(t.time) };
+}
+
+/** Times are compared as strings (snapshot vs event): always the full ISO form, in UTC. */
+function toIsoTime(time: string): string {
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) throw new InvalidInputError(`execution start time: expected an ISO 8601 time, got "${time}"`);
+  return new Date(ms).toISOString();
 }
 
 function parseWith<T extends z.ZodType>(schema: T, value: object): z.output<T> {

@@ -1,0 +1,55 @@
+/**
+ * The synthesized stack local mode runs: read from the Cloud Assembly (cdk.out) when it was
+ * synthesized from the same configuration, otherwise synthesized in-process (no bundling, no
+ * cdk-nag: only the template is needed). Local mode never re-declares the state machine, the
+ * rules or the alarms: it reads them from this template.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { configHash, type RetrainConfig } from '../lib/config';
+import { addRetrainStack } from '../lib/retrain-app';
+import { CONFIG_HASH_METADATA } from '../lib/types';
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  readonly Resources: Record<string, CfnResource>;
+  readonly Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+export interface LocalAssembly {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+  /** Where the template came from: "cdk.out" or "synthesized". */
+  readonly source: string;
+}
+
+const REPO_ROOT = join(__dirname, '..');
+
+/** The template of the project's stack for this configuration. */
+export function loadAssembly(config: RetrainConfig, options: { cdkOut?: string; cacheDir: string }): LocalAssembly {
+  const stackName = config.project.name;
+  const hash = configHash(config);
+  for (const dir of [options.cdkOut ?? join(REPO_ROOT, 'cdk.out'), options.cacheDir]) {
+    const path = join(dir, `${stackName}.template.json`);
+    if (!existsSync(path)) continue;
+    const template = JSON.parse(readFileSync(path, 'utf8')) as CfnTemplate;
+    if (template.Metadata?.[CONFIG_HASH_METADATA] === hash) return { stackName, template, source: path };
+  }
+  return synthesize(config, options.cacheDir);
+}
+
+function synthesize(config: RetrainConfig, outdir: string): LocalAssembly {
+  mkdirSync(outdir, { recursive: true });
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const stack = addRetrainStack(app, config, { nag: false });
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
+  return { stackName: stack.stackName, template, source: join(outdir, `${stack.stackName}.template.json`) };
+}

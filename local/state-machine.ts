@@ -1,0 +1,267 @@
+/**
+ * Runs the synthesized definition with aws-local-stepfunctions. Every Task state gets a local
+ * handler chosen by its Resource — the Lambda handlers of local/lambdas.ts for function ARNs
+ * and `lambda:invoke.waitForTaskToken`, the local SageMaker backend for `sagemaker:*` and
+ * `aws-sdk:sagemaker:*` — so the definition itself runs unchanged. Executions are tracked
+ * here, which makes this the local Executions port (status for stale locks, start for
+ * follow-up runs).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionStatus, Executions, TaskTokens } from '../lambdas/adapters/ports';
+import { InvalidInputError, RetrainError } from '../lambdas/core/errors';
+import type { LocalHandler } from './lambdas';
+import { toStateOutput, type LocalSageMaker } from './sagemaker/backend';
+import { toStatesError } from './sagemaker/errors';
+import type { Timeline } from './timeline';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node.js 22); Node.js 20 lacks it.
+const promiseStatics = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
+promiseStatics.withResolvers ??= <T>() => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the polyfill above
+const { StateMachine } = require('aws-local-stepfunctions') as typeof import('aws-local-stepfunctions');
+
+type Definition = { StartAt: string; States: Record<string, StateJson> };
+interface StateJson {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  TimeoutSeconds?: number;
+  Branches?: Definition[];
+}
+
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly input: unknown;
+  status: Exclude<ExecutionStatus, 'NOT_FOUND' | 'PENDING_REDRIVE'>;
+  readonly startedAt: string;
+  stoppedAt?: string;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** State names in the order they were entered (Parallel branches interleave). */
+  readonly states: string[];
+  /** What the execution waits on right now; undefined while it works. */
+  blockedOn?: 'timer' | 'approval';
+  readonly done: Promise<void>;
+}
+
+export interface StateMachineRunnerOptions {
+  readonly definition: Definition;
+  readonly stateMachineArn: string;
+  /** Local handlers by function name (as in the resolved definition's ARNs). */
+  readonly functions: Record<string, LocalHandler>;
+  readonly sagemaker: LocalSageMaker;
+  readonly timeline: Timeline;
+  /** Called for every state entered, and when an execution ends. */
+  readonly onEvent?: (record: ExecutionRecord, event: { type: 'state'; state: string } | { type: 'end' }) => void;
+}
+
+const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:\d+:function:([^:]+)$/;
+
+export class LocalStateMachine implements Executions, TaskTokens {
+  readonly executions = new Map<string, ExecutionRecord>();
+  private readonly machine: InstanceType<typeof StateMachine>;
+  private readonly tasks: Array<[string, StateJson]> = [];
+  private readonly waits: string[] = [];
+  private readonly tokens = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+
+  constructor(private readonly options: StateMachineRunnerOptions) {
+    this.machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
+    collectStates(options.definition, this.tasks, this.waits);
+    for (const [name, state] of this.tasks) this.checkResource(name, state);
+  }
+
+  /** Task states and their resources (for tests and the cost model). */
+  get taskStates(): ReadonlyArray<readonly [string, string]> {
+    return this.tasks.map(([n, s]) => [n, s.Resource ?? ''] as const);
+  }
+
+  // ------------------------------------------------------------------ Executions port
+
+  async status(executionArn: string): Promise<ExecutionStatus> {
+    const name = executionArn.split(':').pop() ?? '';
+    return this.executions.get(name)?.status ?? 'NOT_FOUND';
+  }
+
+  async start(stateMachineArn: string, name: string, input: Record<string, unknown>): Promise<{ executionArn: string }> {
+    if (stateMachineArn !== this.options.stateMachineArn) {
+      throw new InvalidInputError(`local mode runs one state machine (${this.options.stateMachineArn}), got ${stateMachineArn}`);
+    }
+    return { executionArn: this.run(input, name).arn };
+  }
+
+  /** Starts an execution; returns its record at once (it runs in the background). */
+  run(input: unknown, name: string = randomUUID()): ExecutionRecord {
+    const existing = this.executions.get(name);
+    if (existing) return existing; // StartExecution is idempotent per name
+    const arn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const startedAt = this.options.timeline.clock.now().toISOString();
+    let finished!: () => void;
+    const record: ExecutionRecord = {
+      name,
+      arn,
+      input,
+      status: 'RUNNING',
+      startedAt,
+      states: [],
+      done: new Promise<void>((resolve) => (finished = resolve)),
+    };
+    this.executions.set(name, record);
+
+    const execution = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: Object.fromEntries(
+          this.tasks.map(([state, json]) => [state, (i: unknown) => this.task(record, state, json, i) as Promise<never>]),
+        ),
+        waitTimeOverrides: Object.fromEntries(this.waits.map((w) => [w, 0])),
+        retryIntervalOverrides: Object.fromEntries(this.tasks.map(([state]) => [state, 0])),
+      },
+      context: {
+        Execution: { Id: arn, Name: name, StartTime: startedAt, Input: input as never },
+        StateMachine: { Id: this.options.stateMachineArn, Name: this.options.stateMachineArn.split(':').pop() },
+        Task: { Token: tokenOf(name) },
+      },
+    });
+    void (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          record.states.push(event.state.name);
+          this.options.onEvent?.(record, { type: 'state', state: event.state.name });
+        }
+      }
+    })();
+    execution.result.then(
+      (output) => this.finish(record, 'SUCCEEDED', { output }),
+      (error: Error & { cause?: { name?: string; message?: string } }) => {
+        const cause = error.cause;
+        this.finish(record, 'FAILED', { error: cause?.name ?? error.name, cause: cause?.message ?? error.message });
+      },
+    );
+    this.finishers.set(name, finished);
+    return record;
+  }
+
+  private readonly finishers = new Map<string, () => void>();
+
+  private finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', result: { output?: unknown; error?: string; cause?: string }): void {
+    record.status = status;
+    record.stoppedAt = this.options.timeline.clock.now().toISOString();
+    Object.assign(record, result);
+    record.blockedOn = undefined;
+    this.options.onEvent?.(record, { type: 'end' });
+    this.finishers.get(record.name)?.();
+  }
+
+  // ------------------------------------------------------------------ TaskTokens port
+
+  async succeed(taskToken: string, output: Record<string, unknown>): Promise<void> {
+    this.takeToken(taskToken).resolve(output);
+  }
+
+  async fail(taskToken: string, error: string, cause: string): Promise<void> {
+    const failure = new Error(cause);
+    failure.name = error;
+    this.takeToken(taskToken).reject(failure);
+  }
+
+  private takeToken(taskToken: string) {
+    const waiter = this.tokens.get(taskToken);
+    if (!waiter) throw new InvalidInputError(`no local execution waits with task token ${taskToken} (TaskTimedOut)`);
+    this.tokens.delete(taskToken);
+    return waiter;
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  private async task(record: ExecutionRecord, state: string, json: StateJson, input: unknown): Promise<unknown> {
+    const resource = json.Resource ?? '';
+    const fn = FUNCTION_ARN.exec(resource);
+    if (fn) return this.invoke(record, fn[1], input);
+    if (resource.endsWith(':lambda:invoke.waitForTaskToken')) return this.waitForToken(record, state, json, input as { FunctionName: string; Payload: unknown });
+    const sagemaker = /:states:::(aws-sdk:)?sagemaker:(\w+?)(\.sync)?$/.exec(resource);
+    if (sagemaker) return this.sagemaker(sagemaker[2], Boolean(sagemaker[1]), input);
+    throw new RetrainError(`local mode has no handler for ${resource} (state "${state}")`);
+  }
+
+  private async invoke(record: ExecutionRecord, functionArnOrName: string, payload: unknown): Promise<unknown> {
+    const name = functionArnOrName.split(':').pop() ?? functionArnOrName;
+    const handler = this.options.functions[name];
+    if (!handler) throw new RetrainError(`local mode has no function ${name}`);
+    const event = payload as { action?: string; run?: { admission?: { debounceSeconds?: number } } };
+    if (event?.action === 'debounce') {
+      // The Debounce Wait state just ran: in local mode it waits on the virtual timeline.
+      await this.blocked(record, 'timer', this.options.timeline.sleep(event.run?.admission?.debounceSeconds ?? 0));
+    }
+    if (event?.action === 'describe') {
+      // The endpoint poll: SageMaker settles asynchronously; local mode waits for it in real time.
+      await this.options.sagemaker.waitForSettled();
+    }
+    return JSON.parse(JSON.stringify((await handler(payload)) ?? null));
+  }
+
+  private async waitForToken(record: ExecutionRecord, state: string, json: StateJson, input: { FunctionName: string; Payload: unknown }): Promise<unknown> {
+    const token = tokenOf(record.name);
+    const answered = new Promise<unknown>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
+    await this.invoke(record, input.FunctionName, input.Payload);
+    const timeout = json.TimeoutSeconds
+      ? this.options.timeline.sleep(json.TimeoutSeconds).then(() => {
+          if (!this.tokens.has(token)) return;
+          this.tokens.delete(token);
+          const error = new Error(`state "${state}" timed out after ${json.TimeoutSeconds} s`);
+          error.name = 'States.Timeout';
+          throw error;
+        })
+      : new Promise<never>(() => undefined);
+    return this.blocked(record, 'approval', Promise.race([answered, timeout]));
+  }
+
+  private async blocked<T>(record: ExecutionRecord, on: 'timer' | 'approval', work: Promise<T>): Promise<T> {
+    record.blockedOn = on;
+    try {
+      return await work;
+    } finally {
+      record.blockedOn = undefined;
+    }
+  }
+
+  private async sagemaker(operation: string, sdk: boolean, params: unknown): Promise<unknown> {
+    const backend = this.options.sagemaker as unknown as Record<string, (p: unknown) => Promise<unknown>>;
+    const call = backend[operation];
+    if (typeof call !== 'function') throw new RetrainError(`the local SageMaker backend has no ${operation}`);
+    try {
+      return toStateOutput(await call.call(this.options.sagemaker, params));
+    } catch (error) {
+      throw toStatesError(error, sdk ? 'aws-sdk' : 'optimized');
+    }
+  }
+
+  private checkResource(state: string, json: StateJson): void {
+    const resource = json.Resource ?? '';
+    const known =
+      FUNCTION_ARN.test(resource) ||
+      resource.endsWith(':lambda:invoke.waitForTaskToken') ||
+      /:states:::(aws-sdk:)?sagemaker:\w+(\.sync)?$/.test(resource);
+    if (!known) throw new RetrainError(`local mode cannot run state "${state}": unknown resource ${resource}`);
+  }
+}
+
+function tokenOf(executionName: string): string {
+  return `local-task-token:${executionName}`;
+}
+
+function collectStates(definition: Definition, tasks: Array<[string, StateJson]>, waits: string[]): void {
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task') tasks.push([name, state]);
+    if (state.Type === 'Wait') waits.push(name);
+    for (const branch of state.Branches ?? []) collectStates(branch, tasks, waits);
+  }
+}

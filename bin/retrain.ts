@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerDriftCommand } from '../cli/drift';
+import { registerLocalCommands } from '../cli/local';
 
 export function createProgram(): Command {
   const program = new Command('retrain')
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerDriftCommand(program);
+  registerLocalCommands(program);
   return program;
 }
 

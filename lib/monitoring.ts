@@ -195,13 +195,21 @@ export class Monitoring extends Construct {
 }
 
 /**
- * The alarm period of a monitor: its schedule's rate (a datapoint per run), 1 hour for cron
- * schedules; at most 8 hours so that 3 periods fit CloudWatch's one-day evaluation limit.
+ * The alarm period of a monitor: one datapoint per monitor run — the schedule's rate, or for
+ * a cron the spacing of its hour field (a fixed hour: daily; "*\/n": n hours; "*": hourly).
+ * At most 56 hours, so that 3 periods fit CloudWatch's 7-day limit on periods × evaluations.
  */
 export function periodOf(schedule: string): Duration {
   if (Token.isUnresolved(schedule)) return Duration.hours(1);
   const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(schedule);
-  if (!rate) return Duration.hours(1);
-  const minutes = Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as 'minute' | 'hour' | 'day'];
-  return Duration.minutes(Math.min(Math.max(minutes, 1), 8 * 60));
+  let minutes = 60;
+  if (rate) {
+    minutes = Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as 'minute' | 'hour' | 'day'];
+  } else {
+    const hourField = /^cron\((\S+) (\S+) /.exec(schedule)?.[2] ?? '*';
+    const every = /^\*\/(\d+)$/.exec(hourField);
+    if (every) minutes = Number(every[1]) * 60;
+    else if (/^\d+$/.test(hourField)) minutes = 24 * 60;
+  }
+  return Duration.minutes(Math.min(Math.max(minutes, 1), 56 * 60));
 }

@@ -360,6 +360,7 @@ export class TrainingPipeline extends Construct {
       }),
     });
     lambdaRetry(checkQuiet);
+    failedAt(checkQuiet, 'Check quiet period');
     const debounce = new sfn.Wait(scope, 'Debounce', {
       stateName: 'Debounce',
       time: sfn.WaitTime.secondsPath('$.admission.debounceSeconds'),

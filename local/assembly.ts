@@ -32,16 +32,26 @@ export interface LocalAssembly {
 const REPO_ROOT = join(__dirname, '..');
 
 /** The template of the project's stack for this configuration. */
-export function loadAssembly(config: RetrainConfig, options: { cdkOut?: string; cacheDir: string }): LocalAssembly {
+export function loadAssembly(
+  config: RetrainConfig,
+  options: {
+    /** A Cloud Assembly to try first. @default the repository's cdk.out */
+    cdkOut?: string;
+    /** Where templates synthesized here are kept, one folder per configuration hash. */
+    cacheDir: string;
+  },
+): LocalAssembly {
   const stackName = config.project.name;
   const hash = configHash(config);
-  for (const dir of [options.cdkOut ?? join(REPO_ROOT, 'cdk.out'), options.cacheDir]) {
+  // Synthesized templates are cached per configuration hash.
+  const cached = join(options.cacheDir, hash);
+  for (const dir of [options.cdkOut ?? join(REPO_ROOT, 'cdk.out'), cached]) {
     const path = join(dir, `${stackName}.template.json`);
     if (!existsSync(path)) continue;
     const template = JSON.parse(readFileSync(path, 'utf8')) as CfnTemplate;
     if (template.Metadata?.[CONFIG_HASH_METADATA] === hash) return { stackName, template, source: path };
   }
-  return synthesize(config, options.cacheDir);
+  return synthesize(config, cached);
 }
 
 function synthesize(config: RetrainConfig, outdir: string): LocalAssembly {

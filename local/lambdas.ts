@@ -60,7 +60,7 @@ export function localHandlers(p: LocalPorts): Record<string, LocalHandler> {
       notifier: p.notifier,
       metrics: p.metrics,
     }),
-    approval: createApprovalHandler({ state: p.state, tokens: p.tokens, clock: p.clock }),
+    approval: createApprovalHandler({ state: p.state, tokens: p.tokens, clock: p.clock, registry: p.registry }),
     'drift-monitor': createDriftMonitorHandler({ objects: p.store, state: p.state, clock: p.clock, metrics: p.metrics }),
     'quality-monitor': createQualityMonitorHandler({ objects: p.store, state: p.state, clock: p.clock, metrics: p.metrics }),
   };

@@ -13,6 +13,7 @@
  * unfolds the same way.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { MetricDatum, ObjectStore, StateItem } from '../lambdas/adapters/ports';
@@ -58,10 +59,20 @@ export interface LocalRetrainOptions {
    */
   readonly onActivity?: (activity: Activity) => void;
   /**
+   * Called before every Task state (see LocalStateMachine): tests inject transient errors.
+   * @default - nothing
+   */
+  readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
+  /**
    * Where to look for a synthesized template first.
    * @default cdk.out of the repository
    */
   readonly cdkOut?: string;
+  /**
+   * Where templates synthesized in-process are cached (one folder per configuration hash).
+   * @default root/cdk.out
+   */
+  readonly assemblyCache?: string;
 }
 
 export type Activity =
@@ -94,14 +105,17 @@ export class LocalRetrain {
     this.env = { ...LOCAL_ENVIRONMENT, stackName: config.project.name, bucketName: `${config.project.name}-local-data` };
     this.clock = new VirtualClock(options.start ?? savedClock(root) ?? new Date());
     this.timeline = new Timeline(this.clock);
-    this.assembly = loadAssembly(config, { ...(options.cdkOut ? { cdkOut: options.cdkOut } : {}), cacheDir: join(root, 'cdk.out') });
+    this.assembly = loadAssembly(config, {
+      ...(options.cdkOut ? { cdkOut: options.cdkOut } : {}),
+      cacheDir: options.assemblyCache ?? join(root, 'cdk.out'),
+    });
     const intrinsics = new Intrinsics(this.assembly.template, this.env);
 
     this.metrics = createFileMetrics(join(root, 'metrics.jsonl'), this.clock);
     this.notifications = createFileNotifier(join(root, 'notifications.jsonl'), this.clock);
     this.state = createFileStateStore(join(root, 'state.json'), { clock: this.clock });
-    const bucket = createFsObjectStore(join(root, 'bucket'));
-    this.store = withObjectCreatedEvents(bucket, this.env, (event) => this.bus.emit(event));
+    const bucketDir = join(root, 'bucket');
+    this.store = withObjectCreatedEvents(createFsObjectStore(bucketDir), bucketDir, this.clock, this.env, (event) => this.bus.emit(event));
     this.sagemaker = new LocalSageMaker({
       store: this.store,
       bucket: this.env.bucketName,
@@ -137,6 +151,7 @@ export class LocalRetrain {
       functions,
       sagemaker: this.sagemaker,
       timeline: this.timeline,
+      ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
       onEvent: (record, event) =>
         this.activity(
           event.type === 'state'
@@ -202,6 +217,13 @@ export class LocalRetrain {
     await this.store.write(key, body);
   }
 
+  /** An object that reached the bucket another way (copied into the directory): announce it. */
+  async announce(key: string): Promise<void> {
+    const info = await this.store.head(key);
+    if (!info) throw new RetrainError(`no object ${key} in the local bucket`);
+    await this.bus.emit(objectCreatedEvent(this.env, key, info.size, info.etag, 'PutObject'));
+  }
+
   /** "Start execution" from the console or `retrain local run`. */
   startRun(input: Record<string, unknown> = {}, name?: string): ExecutionRecord {
     return this.stateMachine.run(input, name);
@@ -237,16 +259,19 @@ export class LocalRetrain {
 
   /**
    * Lets every execution run until all are done or wait on a person. Virtual time jumps to
-   * the next timer whenever every live execution waits on one (a debounce window).
+   * the next timer whenever every live execution waits on one (a debounce window); with
+   * `advanceTime: false` it returns as soon as every live execution waits.
    */
-  async settle(options: { stopAtApproval?: boolean; maxRealMs?: number } = {}): Promise<void> {
+  async settle(options: { stopAtApproval?: boolean; advanceTime?: boolean; maxRealMs?: number } = {}): Promise<void> {
     const stopAtApproval = options.stopAtApproval ?? true;
+    const advanceTime = options.advanceTime ?? true;
     const deadline = Date.now() + (options.maxRealMs ?? 300_000);
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 2));
       const live = [...this.stateMachine.executions.values()].filter((e) => e.status === 'RUNNING');
       if (live.length === 0) return;
       if (live.every((e) => e.blockedOn)) {
+        if (!advanceTime) return;
         const onlyApprovals = live.every((e) => e.blockedOn === 'approval');
         if (onlyApprovals && stopAtApproval) return;
         if (!this.timeline.advanceToNextTimer() && onlyApprovals) return;
@@ -299,9 +324,15 @@ function savedClock(root: string): Date | undefined {
   return new Date((JSON.parse(readFileSync(path, 'utf8')) as { now: string }).now);
 }
 
-/** The bucket with EventBridge notifications on: every write is an "Object Created" event. */
+/**
+ * The bucket with EventBridge notifications on: every write is an "Object Created" event.
+ * Objects are stamped with the virtual time (their LastModified), which the ETL's lookback and
+ * the monitors' windows read.
+ */
 function withObjectCreatedEvents(
   store: ObjectStore,
+  dir: string,
+  clock: VirtualClock,
   env: LocalEnvironment,
   emit: (event: { 'detail-type': string; source: string; resources: string[]; detail: Record<string, unknown> }) => Promise<unknown>,
 ): ObjectStore {
@@ -311,20 +342,28 @@ function withObjectCreatedEvents(
     head: (key) => store.head(key),
     async write(key, body, options) {
       await store.write(key, body, options);
+      const now = clock.now();
+      await utimes(join(dir, key), now, now);
       const info = await store.head(key);
-      await emit({
-        'detail-type': 'Object Created',
-        source: 'aws.s3',
-        resources: [`arn:aws:s3:::${env.bucketName}`],
-        detail: {
-          version: '0',
-          bucket: { name: env.bucketName },
-          object: { key, size: info?.size ?? 0, etag: (info?.etag ?? '').replace(/"/g, ''), sequencer: Date.now().toString(16) },
-          'request-id': 'local',
-          requester: env.account,
-          reason: typeof body === 'string' || body instanceof Uint8Array ? 'PutObject' : 'CompleteMultipartUpload',
-        },
-      });
+      const reason = typeof body === 'string' || body instanceof Uint8Array ? 'PutObject' : 'CompleteMultipartUpload';
+      await emit(objectCreatedEvent(env, key, info?.size ?? 0, info?.etag ?? '', reason));
+    },
+  };
+}
+
+/** S3's "Object Created" event for the data bucket, as EventBridge delivers it. */
+function objectCreatedEvent(env: LocalEnvironment, key: string, size: number, etag: string, reason: string) {
+  return {
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    resources: [`arn:aws:s3:::${env.bucketName}`],
+    detail: {
+      version: '0',
+      bucket: { name: env.bucketName },
+      object: { key, size, etag: etag.replace(/"/g, ''), sequencer: Date.now().toString(16) },
+      'request-id': 'local',
+      requester: env.account,
+      reason,
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ExecutionStatus, Executions, TaskTokens } from '../lambdas/adapters/ports';
-import { InvalidInputError, RetrainError } from '../lambdas/core/errors';
+import { InvalidInputError, NotFoundError, RetrainError } from '../lambdas/core/errors';
 import type { LocalHandler } from './lambdas';
 import { toStateOutput, type LocalSageMaker } from './sagemaker/backend';
 import { toStatesError } from './sagemaker/errors';
@@ -61,6 +61,12 @@ export interface StateMachineRunnerOptions {
   readonly functions: Record<string, LocalHandler>;
   readonly sagemaker: LocalSageMaker;
   readonly timeline: Timeline;
+  /**
+   * Called before every Task state runs; throwing fails that attempt with the error (tests use
+   * it to inject throttling and other transient errors).
+   * @default - nothing
+   */
+  readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
   /** Called for every state entered, and when an execution ends. */
   readonly onEvent?: (record: ExecutionRecord, event: { type: 'state'; state: string } | { type: 'end' }) => void;
 }
@@ -140,19 +146,31 @@ export class LocalStateMachine implements Executions, TaskTokens {
       }
     })();
     execution.result.then(
-      (output) => this.finish(record, 'SUCCEEDED', { output }),
+      (output) => record.status === 'RUNNING' && this.finish(record, 'SUCCEEDED', { output }),
       (error: Error & { cause?: { name?: string; message?: string } }) => {
+        if (record.status !== 'RUNNING') return;
         const cause = error.cause;
         this.finish(record, 'FAILED', { error: cause?.name ?? error.name, cause: cause?.message ?? error.message });
       },
     );
     this.finishers.set(name, finished);
+    this.aborts.set(name, () => execution.abort());
     return record;
+  }
+
+  private readonly aborts = new Map<string, () => void>();
+
+  /** Stops a running execution, like StopExecution: its status becomes ABORTED. */
+  abort(name: string): void {
+    const record = this.executions.get(name);
+    if (!record || record.status !== 'RUNNING') return;
+    this.aborts.get(name)?.();
+    this.finish(record, 'ABORTED', {});
   }
 
   private readonly finishers = new Map<string, () => void>();
 
-  private finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', result: { output?: unknown; error?: string; cause?: string }): void {
+  private finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', result: { output?: unknown; error?: string; cause?: string }): void {
     record.status = status;
     record.stoppedAt = this.options.timeline.clock.now().toISOString();
     Object.assign(record, result);
@@ -175,7 +193,7 @@ export class LocalStateMachine implements Executions, TaskTokens {
 
   private takeToken(taskToken: string) {
     const waiter = this.tokens.get(taskToken);
-    if (!waiter) throw new InvalidInputError(`no local execution waits with task token ${taskToken} (TaskTimedOut)`);
+    if (!waiter) throw new NotFoundError(`no local execution waits with task token ${taskToken} (TaskTimedOut)`);
     this.tokens.delete(taskToken);
     return waiter;
   }
@@ -183,6 +201,7 @@ export class LocalStateMachine implements Executions, TaskTokens {
   // ------------------------------------------------------------------ tasks
 
   private async task(record: ExecutionRecord, state: string, json: StateJson, input: unknown): Promise<unknown> {
+    await this.options.beforeTask?.(state, input);
     const resource = json.Resource ?? '';
     const fn = FUNCTION_ARN.exec(resource);
     if (fn) return this.invoke(record, fn[1], input);

@@ -54,7 +54,7 @@ export function lambdaHandler<R>(o: Observability, fn: (event: unknown) => Promi
       });
       throw error;
     } finally {
-      o.metrics.publishStoredMetrics();
+      if (o.metrics.hasStoredMetrics()) o.metrics.publishStoredMetrics();
       o.logger.resetKeys();
     }
   };
@@ -86,6 +86,8 @@ export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
     async put(data: readonly MetricDatum[]): Promise<void> {
       for (const datum of data) {
         const single = metrics.singleMetric();
+        // Exactly the datum's dimensions (the dashboard and alarms query them), not Powertools' service.
+        single.clearDefaultDimensions();
         if (datum.dimensions) single.addDimensions({ ...datum.dimensions });
         if (datum.timestamp) single.setTimestamp(datum.timestamp);
         single.addMetric(datum.name, UNITS[datum.unit], datum.value);

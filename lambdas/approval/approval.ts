@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock, StateStore, TaskTokens } from '../adapters/ports';
+import type { Clock, ModelRegistry, StateStore, TaskTokens } from '../adapters/ports';
 import { parseEvent } from '../adapters/runtime';
 import { registerWait, resumeRun, type ResumeResult } from '../core/approval';
 
@@ -24,11 +24,10 @@ const stateChangeEvent = z.looseObject({
 });
 
 /** Stores the task token of a waiting run, or resumes the run when its package is decided. */
-export function createApprovalHandler(ports: { state: StateStore; tokens: TaskTokens; clock: Clock }) {
+export function createApprovalHandler(ports: { state: StateStore; tokens: TaskTokens; clock: Clock; registry: ModelRegistry }) {
   return async (event: unknown): Promise<{ waiting: true; modelPackageArn: string } | ResumeResult> => {
-    const wait = waitEvent.safeParse(event);
-    if (wait.success) {
-      const { action: _action, ...request } = wait.data;
+    if ((event as { action?: unknown } | null)?.action === 'wait') {
+      const { action: _action, ...request } = parseEvent(waitEvent, event, 'approval wait event');
       return registerWait(ports, request);
     }
     const { detail } = parseEvent(stateChangeEvent, event, 'approval event');

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../adapters/clock';
 import { createDynamoDbStateStore } from '../adapters/dynamodb-state-store';
 import { lambdaHandler, observability, requiredEnv } from '../adapters/runtime';
+import { createSageMakerRegistry } from '../adapters/sagemaker-registry';
 import { createSfnTaskTokens } from '../adapters/sfn-task-tokens';
 import { createApprovalHandler } from './approval';
 
@@ -12,6 +14,7 @@ export const handler = lambdaHandler(
   createApprovalHandler({
     state: createDynamoDbStateStore(o.tracer.captureAWSv3Client(new DynamoDBClient({})), requiredEnv('STATE_TABLE')),
     tokens: createSfnTaskTokens(o.tracer.captureAWSv3Client(new SFNClient({}))),
+    registry: createSageMakerRegistry(o.tracer.captureAWSv3Client(new SageMakerClient({}))),
     clock: systemClock,
   }),
 );

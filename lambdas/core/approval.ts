@@ -4,7 +4,8 @@
  * token is stored with the package's ARN; the "Model Package State Change" event resumes
  * the run.
  */
-import type { Clock, StateStore, TaskTokens } from '../adapters/ports';
+import type { Clock, ModelRegistry, StateStore, TaskTokens } from '../adapters/ports';
+import { NotFoundError } from './errors';
 
 export const APPROVAL_PK = 'APPROVAL';
 
@@ -17,13 +18,18 @@ export interface WaitingApproval {
 }
 
 export async function registerWait(
-  ports: { state: StateStore; clock: Clock },
+  ports: { state: StateStore; clock: Clock; tokens: TaskTokens; registry: ModelRegistry },
   request: Omit<WaitingApproval, 'since'>,
-): Promise<{ waiting: true; modelPackageArn: string }> {
+): Promise<{ waiting: true; modelPackageArn: string } | ResumeResult> {
   await ports.state.put<WaitingApproval>(
     { pk: APPROVAL_PK, sk: request.modelPackageArn, data: { ...request, since: ports.clock.now().toISOString() } },
     { always: true },
   );
+  // A person may have decided before the token was stored; the state change event is gone then.
+  const pkg = await ports.registry.describePackage(request.modelPackageArn);
+  if (pkg && pkg.status !== 'PendingManualApproval') {
+    return resumeRun(ports, { modelPackageArn: pkg.arn, status: pkg.status, reason: pkg.description ?? `${pkg.status.toLowerCase()} before the run waited` });
+  }
   return { waiting: true, modelPackageArn: request.modelPackageArn };
 }
 
@@ -40,13 +46,20 @@ export type ResumeResult = { resumed: true; runId: string; approved: boolean } |
 export async function resumeRun(ports: { state: StateStore; tokens: TaskTokens }, decision: PackageDecision): Promise<ResumeResult> {
   const waiting = await ports.state.get<WaitingApproval>(APPROVAL_PK, decision.modelPackageArn);
   if (!waiting) return { resumed: false, reason: `no run waits for ${decision.modelPackageArn}` };
-  if (decision.status === 'Approved') {
-    await ports.tokens.succeed(waiting.data.taskToken, {
-      approved: true,
-      reason: decision.reason ?? `approved${decision.by ? ` by ${decision.by}` : ''}`,
-    });
-  } else {
-    await ports.tokens.fail(waiting.data.taskToken, 'ModelPackageRejected', decision.reason ?? `rejected${decision.by ? ` by ${decision.by}` : ''}`);
+  try {
+    if (decision.status === 'Approved') {
+      await ports.tokens.succeed(waiting.data.taskToken, {
+        approved: true,
+        reason: decision.reason ?? `approved${decision.by ? ` by ${decision.by}` : ''}`,
+      });
+    } else {
+      await ports.tokens.fail(waiting.data.taskToken, 'ModelPackageRejected', decision.reason ?? `rejected${decision.by ? ` by ${decision.by}` : ''}`);
+    }
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    // The wait timed out (or the execution ended): nothing to resume any more.
+    await ports.state.delete(APPROVAL_PK, decision.modelPackageArn, { ifVersion: waiting.version });
+    return { resumed: false, reason: `run ${waiting.data.runId} no longer waits: ${error.message}` };
   }
   await ports.state.delete(APPROVAL_PK, decision.modelPackageArn, { ifVersion: waiting.version });
   return { resumed: true, runId: waiting.data.runId, approved: decision.status === 'Approved' };

@@ -74,6 +74,12 @@ export interface FinalizePorts extends AdmissionPorts {
 
 export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest): Promise<RunSummary> {
   const { run } = request;
+  const previous = await ports.state.get<RunRecord & { summary?: RunSummary; announced?: boolean }>(KEYS.runPk, run.runId);
+  if (previous && previous.data.status !== 'running' && previous.data.summary) {
+    // A retry after the lock was released and the record written: only finish announcing.
+    if (!previous.data.announced) await announce(ports, previous.data.summary, run.runId);
+    return previous.data.summary;
+  }
   const decided = decideOutcome(run);
   const now = ports.clock.now();
   const started = Date.parse(request.execution.startTime);
@@ -106,8 +112,7 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
     ...(decided.outcome === 'failed' ? { failedStep: run.failedStep, error: decided.error, cause: decided.reason } : {}),
   };
 
-  const previous = await ports.state.get<RunRecord>(KEYS.runPk, run.runId);
-  await ports.state.put<RunRecord>(
+  await ports.state.put<RunRecord & { summary: RunSummary; announced: boolean }>(
     {
       pk: KEYS.runPk,
       sk: run.runId,
@@ -126,16 +131,24 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
         ...(summary.modelPackageArn ? { modelPackageArn: summary.modelPackageArn } : {}),
         cause: summary.reason,
         covered: release.covered.length,
+        summary,
+        announced: false,
       },
     },
     { always: true },
   );
+  await announce(ports, summary, run.runId);
+  return summary;
+}
 
+/** One event, one notification, the run metrics; then the record says so (at least once on retries). */
+async function announce(ports: FinalizePorts, summary: RunSummary, runId: string): Promise<void> {
   const detailType = RUN_EVENT_TYPES_BY_OUTCOME[summary.outcome];
   await ports.events.publish(detailType, summaryDetail(summary));
   await ports.notifier.notify(`retrain: ${detailType} (run ${summary.runId})`, describe(summary));
   await ports.metrics.put(runMetrics(summary));
-  return summary;
+  const record = await ports.state.get<RunRecord & { announced?: boolean }>(KEYS.runPk, runId);
+  if (record) await ports.state.put({ pk: KEYS.runPk, sk: runId, data: { ...record.data, announced: true } }, { ifVersion: record.version });
 }
 
 /** The outcome, from what the state machine recorded on its way to Finalize. */

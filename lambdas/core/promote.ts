@@ -35,7 +35,8 @@ export async function promoteChampion(
   request: PromoteRequest,
 ): Promise<PromoteResult> {
   const previous = await ports.state.get<Champion>(CHAMPION_KEY.pk, CHAMPION_KEY.sk);
-  const champion: Champion = {
+  const retried = previous?.data.runId === request.runId;
+  const champion: Champion = retried ? previous.data : {
     runId: request.runId,
     modelPackageArn: request.modelPackageArn,
     modelName: request.modelName,
@@ -45,8 +46,10 @@ export async function promoteChampion(
     schemaUri: request.schemaUri,
     since: ports.clock.now().toISOString(),
   };
-  await ports.state.put<Champion>({ ...CHAMPION_KEY, data: champion }, { always: true });
-  await ports.state.put({ pk: 'CHAMPION_HISTORY', sk: `${champion.since}#${request.runId}`, data: champion }, { always: true });
+  if (!retried) {
+    await ports.state.put<Champion>({ ...CHAMPION_KEY, data: champion }, { always: true });
+    await ports.state.put({ pk: 'CHAMPION_HISTORY', sk: `${champion.since}#${request.runId}`, data: champion }, { always: true });
+  }
 
   const endpoint = await ports.hosting.describeEndpoint(request.endpointName);
   const inUse = new Set([request.endpointConfigName, endpoint?.endpointConfigName].filter((n): n is string => Boolean(n)));
@@ -62,5 +65,5 @@ export async function promoteChampion(
       cleanupFailures.push({ name: config.name, error: messageOf(error) });
     }
   }
-  return { champion, previousChampionRunId: previous?.data.runId ?? null, deletedConfigs, cleanupFailures };
+  return { champion, previousChampionRunId: retried ? null : (previous?.data.runId ?? null), deletedConfigs, cleanupFailures };
 }

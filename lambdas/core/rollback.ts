@@ -35,14 +35,14 @@ export async function prepareRollback(registry: ModelRegistry, request: Rollback
     throw new InvalidInputError(`model package ${arn} has no drift-check baseline; it was not registered by retrain`, { context: { arn } });
   }
   const metric = pkg.metadata.metric;
-  const value = Number(pkg.metadata.candidate);
+  const value = pkg.metadata.candidate?.trim() ? Number(pkg.metadata.candidate) : Number.NaN;
   if (!metric || !Number.isFinite(value)) {
     throw new InvalidInputError(`model package ${arn} has no evaluated metric in its metadata; it was not registered by retrain`, { context: { arn } });
   }
   const decision: GateDecision = {
     passed: true,
     metric,
-    direction: 'maximize',
+    direction: pkg.metadata.direction === 'minimize' ? 'minimize' : 'maximize',
     candidate: value,
     minImprovement: 0,
     reason: `rollback to model package version ${pkg.version} (run ${pkg.metadata.runId ?? 'unknown'}, ${metric} ${value}) at a person's request`,

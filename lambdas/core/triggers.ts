@@ -16,7 +16,11 @@ const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), { message
 
 export const triggerSchema = z.strictObject({
   type: z.enum(TRIGGER_TYPES as [TriggerType, ...TriggerType[]]),
-  reason: z.string().min(1).max(1000),
+  // S3 keys (1024 bytes) and alarm reasons (1023) can make a rule's reason long: cut, never reject.
+  reason: z
+    .string()
+    .min(1)
+    .transform((r) => (r.length > 1000 ? `${r.slice(0, 999)}…` : r)),
   detail: z.record(z.string(), z.unknown()).default({}),
   eventId: z.string().min(1).max(200),
   time: isoTime,
@@ -68,12 +72,12 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
     throw new InvalidInputError(`execution input: expected a JSON object, got ${JSON.stringify(value).slice(0, 60)}`);
   }
   if ('followUp' in value) {
-    const parsed = parseWith(followUpSchema, value);
+    const parsed = parseWith(followUpSchema, value, 'followUp: {runId, previousRunId, triggers}');
     const { runId, previousRunId, triggers } = parsed.followUp;
     return { kind: 'follow-up', runId, previousRunId, triggers: triggers.map(toTrigger), options: { dryRun: false, force: false } };
   }
   if ('rollback' in value) {
-    const { rollback } = parseWith(rollbackSchema, value);
+    const { rollback } = parseWith(rollbackSchema, value, 'rollback: {modelPackageArn, reason}');
     return {
       kind: 'trigger',
       trigger: {
@@ -87,10 +91,10 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
     };
   }
   if ('trigger' in value) {
-    const parsed = parseWith(ruleSchema, value);
+    const parsed = parseWith(ruleSchema, value, 'trigger, dryRun');
     return { kind: 'trigger', trigger: toTrigger(parsed.trigger), options: { dryRun: parsed.dryRun ?? false, force: false } };
   }
-  const manual = parseWith(manualSchema, value);
+  const manual = parseWith(manualSchema, value, 'reason, dryRun, force');
   return {
     kind: 'trigger',
     trigger: {
@@ -115,12 +119,12 @@ function toIsoTime(time: string): string {
   return new Date(ms).toISOString();
 }
 
-function parseWith<T extends z.ZodType>(schema: T, value: object): z.output<T> {
+function parseWith<T extends z.ZodType>(schema: T, value: object, allowedFields: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
-  const allowed = 'allowed: reason, dryRun, force — or {"trigger": {...}} from a rule, {"rollback": {...}} from the CLI';
+  const allowed = `allowed: ${allowedFields}`;
   const message =
     issue.code === 'unrecognized_keys'
       ? `execution input: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[path, k].filter(Boolean).join('.')}"`).join(', ')} (${allowed})`

@@ -59,6 +59,7 @@ export function createEvaluateHandler(ports: { store: ObjectStore; bucket: strin
       trigger: request.trigger.type,
       triggerReason: request.trigger.reason,
       metric: decision.metric,
+      direction: decision.direction,
       candidate: String(decision.candidate),
       ...(decision.champion !== undefined ? { champion: String(decision.champion), championRunId: prepared.champion?.runId ?? '' } : {}),
       decision: decision.passed ? 'passed' : 'failed',
@@ -70,10 +71,23 @@ export function createEvaluateHandler(ports: { store: ObjectStore; bucket: strin
     return {
       ...evaluation,
       approvalStatus: decision.passed ? (request.manualApproval ? 'PendingManualApproval' : 'Approved') : 'Rejected',
-      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, v.slice(0, 256)])),
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, metadataValue(v)])),
       evaluationUri: s3Uri(ports.bucket, evaluationKey(runId)),
       baselineUri: s3Uri(ports.bucket, prepared.keys.baseline),
       schemaUri: s3Uri(ports.bucket, prepared.keys.schema),
     };
   };
+}
+
+/**
+ * CustomerMetadataProperties values: 1-256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@] (the
+ * SageMaker API model); anything else becomes a space. The full text is in evaluation.json.
+ */
+export function metadataValue(value: string): string {
+  const clean = value
+    .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 256);
+  return clean || '-';
 }

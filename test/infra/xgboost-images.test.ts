@@ -1,0 +1,79 @@
+import { XGBOOST_IMAGE_ACCOUNTS, xgboostImageUri } from '../../lib/private/xgboost-images';
+import { definitionOf, fakeEnvironment, stateNamed, synthesizeDefinition, type AslDefinition, type SynthesizedDefinition } from '../helpers/definition';
+import { buildStack } from '../helpers/stack';
+
+/** The images the pipeline uses: training, the candidate model, and the registered package. */
+function images(definition: AslDefinition): string[] {
+  const parameters = (name: string) => stateNamed(definition, name).Parameters as Record<string, never>;
+  return [
+    (parameters('Train').AlgorithmSpecification as { TrainingImage: string }).TrainingImage,
+    (parameters('CreateModel').PrimaryContainer as { Image: string }).Image,
+    (parameters('Register').InferenceSpecification as { Containers: Array<{ Image: string }> }).Containers[0].Image,
+  ];
+}
+
+describe('built-in XGBoost image: environment-agnostic stack', () => {
+  let synthesized: SynthesizedDefinition;
+  beforeAll(() => {
+    synthesized = synthesizeDefinition();
+  });
+
+  it('maps every region that hosts the image to its account, in one CfnMapping', () => {
+    const mappings = synthesized.template.toJSON().Mappings as Record<string, Record<string, { account: string }>>;
+
+    expect(mappings.XgboostImageAccounts).toEqual(
+      Object.fromEntries(Object.entries(XGBOOST_IMAGE_ACCOUNTS).map(([region, account]) => [region, { account }])),
+    );
+  });
+
+  it('resolves, in every mapped region, to the image URI of that region for training, the model and the package', () => {
+    for (const region of Object.keys(XGBOOST_IMAGE_ACCOUNTS)) {
+      const { definition } = definitionOf(synthesized.template, fakeEnvironment(region));
+
+      expect({ region, images: images(definition) }).toEqual({ region, images: Array(3).fill(xgboostImageUri(region, '1.7-1')) });
+    }
+  });
+
+  it('uses the configured XGBoost version', () => {
+    const { definition } = synthesizeDefinition({ training: { xgboostVersion: '1.5-1' } });
+
+    expect(images(definition)).toEqual(Array(3).fill(xgboostImageUri('us-east-1', '1.5-1')));
+  });
+});
+
+describe('built-in XGBoost image: stack in a concrete region', () => {
+  it('uses the image of the stack region', () => {
+    const { definition } = synthesizeDefinition({}, { env: { account: '123456789012', region: 'eu-west-1' } });
+
+    expect(images(definition)).toEqual(Array(3).fill('141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1'));
+  });
+
+  it('throws for a region without the built-in image, asking for training.imageUri', () => {
+    expect(() => buildStack({}, { env: { account: '123456789012', region: 'mx-central-1' } })).toThrow(
+      /training\.imageUri: the built-in XGBoost image is not available in mx-central-1; set training\.imageUri/,
+    );
+  });
+
+  it('uses training.imageUri instead, in any region, without the mapping', () => {
+    const imageUri = '123456789012.dkr.ecr.mx-central-1.amazonaws.com/churn-xgboost:2024-06';
+
+    const synthesized = synthesizeDefinition({ training: { imageUri } }, { env: { account: '123456789012', region: 'mx-central-1' } });
+
+    expect(images(synthesized.definition)).toEqual([imageUri, imageUri, imageUri]);
+    expect(synthesized.template.toJSON().Mappings?.XgboostImageAccounts).toBeUndefined();
+  });
+});
+
+describe('xgboostImageUri', () => {
+  it('builds the URI of a commercial region', () => {
+    expect(xgboostImageUri('us-west-2', '1.7-1')).toBe('246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-xgboost:1.7-1');
+  });
+
+  it('uses the amazonaws.com.cn suffix in China regions', () => {
+    expect(xgboostImageUri('cn-north-1', '1.7-1')).toBe('450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.7-1');
+  });
+
+  it('throws for a region without the image, naming it and asking for training.imageUri', () => {
+    expect(() => xgboostImageUri('mx-central-1', '1.7-1')).toThrow(/not available in mx-central-1; set training\.imageUri/);
+  });
+});

@@ -1,0 +1,167 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStore } from '../../../lambdas/adapters/ports';
+import { DataValidationError, InvalidInputError } from '../../../lambdas/core/errors';
+import { CHAMPION_KEY } from '../../../lambdas/core/promote';
+import type { Champion } from '../../../lambdas/core/types';
+import { createEtlHandler } from '../../../lambdas/etl/etl';
+import { createFsObjectStore } from '../../../local/fs-object-store';
+import { BINARY_HEADER, binaryRows, csvText, etlSettings } from '../../helpers/csv';
+import { FakeClock } from '../../helpers/fake-clock';
+import { modelPackageArn } from '../../helpers/fakes';
+import { MemoryStateStore } from '../../helpers/memory-state-store';
+
+const BUCKET = 'data-bucket';
+
+let root: string;
+let store: ObjectStore;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'etl-handler-'));
+  store = createFsObjectStore(root);
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function setup() {
+  const state = new MemoryStateStore();
+  const clock = new FakeClock('2030-06-01T12:00:00.000Z');
+  const handler = createEtlHandler({ store, state, clock, bucket: BUCKET });
+  return { state, clock, handler };
+}
+
+/** The Prepare data state's payload. */
+function etlEvent(runId: string, overrides: Record<string, unknown> = {}, hyperparameters: Record<string, unknown> = { max_depth: 5, eta: 0.2 }) {
+  return { runId, settings: { ...etlSettings({ idColumn: 'id', categoricalFeatures: ['city'] }), ...overrides }, hyperparameters };
+}
+
+function champion(runId: string, schemaUri = `s3://${BUCKET}/runs/${runId}/schema.json`): Champion {
+  return {
+    runId,
+    modelPackageArn: modelPackageArn('retrain-models', 1),
+    modelName: `retrain-${runId}`,
+    endpointConfigName: `retrain-${runId}`,
+    metric: { name: 'auc', value: 0.9 },
+    baselineUri: `s3://${BUCKET}/runs/${runId}/baseline.json`,
+    schemaUri,
+    since: '2030-05-01T00:00:00.000Z',
+  };
+}
+
+describe('etl handler: the first run', () => {
+  it('prepares the data and returns the s3 URIs of every output', async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler } = setup();
+
+    const result = await handler(etlEvent('r1'));
+
+    expect(result.rows).toMatchObject({ read: 60, valid: 60, quarantined: 0 });
+    expect(result.features).toEqual(['age', 'city', 'income']);
+    expect(result.uris).toEqual({
+      train: 's3://data-bucket/runs/r1/data/train.csv',
+      validation: 's3://data-bucket/runs/r1/data/validation.csv',
+      test: 's3://data-bucket/runs/r1/data/test.csv',
+      baseline: 's3://data-bucket/runs/r1/baseline.json',
+      schema: 's3://data-bucket/runs/r1/schema.json',
+    });
+    expect(await store.head('runs/r1/data/train.csv')).toBeDefined();
+  });
+
+  it('computes the training hyperparameters as strings, with the objective of the problem type', async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler } = setup();
+
+    const result = await handler(etlEvent('r1'));
+
+    expect(result.hyperParameters).toEqual({ max_depth: '5', eta: '0.2', objective: 'binary:logistic', eval_metric: 'auc' });
+  });
+
+  it('has no champion and no classes for a binary first run', async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler } = setup();
+
+    const result = await handler(etlEvent('r1'));
+
+    expect(result.champion).toBeNull();
+    expect(result.classes).toBeUndefined();
+  });
+
+  it('returns the classes and sets num_class for multiclass', async () => {
+    const species = ['setosa', 'versicolor', 'virginica'];
+    await store.write('raw/a.csv', csvText([['id', 'x', 'species'], ...Array.from({ length: 60 }, (_, i) => [`i${i}`, i, species[i % 3]])]));
+    const { handler } = setup();
+
+    const result = await handler(etlEvent('r1', { problemType: 'multiclass', targetColumn: 'species', categoricalFeatures: [] }, {}));
+
+    expect(result.classes).toEqual(species);
+    expect(result.hyperParameters).toEqual({ objective: 'multi:softprob', eval_metric: 'mlogloss', num_class: '3' });
+  });
+});
+
+describe("etl handler: the champion's schema", () => {
+  it('reads the schema of the champion and returns who the champion is', async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler, state } = setup();
+    await handler(etlEvent('r1'));
+    await state.put({ ...CHAMPION_KEY, data: champion('r1') }, { always: true });
+
+    const result = await handler(etlEvent('r2'));
+
+    expect(result.champion).toEqual({ runId: 'r1', modelName: 'retrain-r1', modelPackageArn: modelPackageArn('retrain-models', 1), metric: { name: 'auc', value: 0.9 } });
+    expect(result.features).toEqual(['age', 'city', 'income']);
+  });
+
+  it("fails the run when the data lost a feature the champion was trained on", async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler, state } = setup();
+    await handler(etlEvent('r1'));
+    await state.put({ ...CHAMPION_KEY, data: champion('r1') }, { always: true });
+    await store.write('raw/a.csv', csvText([['id', 'age', 'income', 'label'], ...binaryRows(60).map(([id, age, , income, label]) => [id, age, income, label])]));
+
+    const attempt = handler(etlEvent('r2', { categoricalFeatures: [] }));
+
+    await expect(attempt).rejects.toBeInstanceOf(DataValidationError);
+    await expect(attempt).rejects.toThrow(/schema changed: feature "city" is missing; the champion was trained on it/);
+  });
+
+  it("names the champion's schema when it is not valid JSON", async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    await store.write('runs/r1/schema.json', '{"version": 1, "features": [');
+    const { handler, state } = setup();
+    await state.put({ ...CHAMPION_KEY, data: champion('r1') }, { always: true });
+
+    const attempt = handler(etlEvent('r2'));
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(attempt).rejects.toThrow("the champion's schema runs/r1/schema.json is not valid JSON");
+  });
+
+  it("refuses a champion whose schema is in another bucket", async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const { handler, state } = setup();
+    await state.put({ ...CHAMPION_KEY, data: champion('r1', 's3://other-bucket/runs/r1/schema.json') }, { always: true });
+
+    await expect(handler(etlEvent('r2'))).rejects.toThrow('expected an object of bucket data-bucket, got s3://other-bucket/runs/r1/schema.json');
+  });
+});
+
+describe('etl handler: event validation', () => {
+  it.each([
+    ['no run id', { ...etlEvent('r1'), runId: '' }, /^prepare-data event: runId: /],
+    ['no target column', etlEvent('r1', { targetColumn: undefined }), /settings\.targetColumn: /],
+    ['an unknown problem type', etlEvent('r1', { problemType: 'ranking' }), /settings\.problemType: /],
+    ['a quarantine share above 1', etlEvent('r1', { maxQuarantineShare: 1.5 }), /settings\.maxQuarantineShare: /],
+    ['a hyperparameter that is an object', etlEvent('r1', {}, { max_depth: { value: 5 } }), /hyperparameters\.max_depth: /],
+    ['an unknown setting', etlEvent('r1', { delimiter: ';' }), /settings.*delimiter/],
+  ])('rejects an event with %s with InvalidInputError naming the field', async (_what, event, message) => {
+    const { handler } = setup();
+
+    const attempt = handler(event);
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+});

@@ -4,6 +4,7 @@
  * Each command group lives in cli/ and registers itself here.
  */
 import { Command } from 'commander';
+import { registerCloudCommands } from '../cli/cloud';
 import { registerDriftCommand } from '../cli/drift';
 import { registerLocalCommands } from '../cli/local';
 
@@ -12,6 +13,7 @@ export function createProgram(): Command {
     .description('Continuous training on AWS: start and follow runs, approve and roll back models, check drift, run locally.')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerCloudCommands(program);
   registerDriftCommand(program);
   registerLocalCommands(program);
   return program;

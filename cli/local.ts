@@ -13,7 +13,7 @@ import { countOutcomes, runDemo, type DemoSummary } from '../local/demo';
 import { writeReport } from '../local/report';
 import { LocalRetrain } from '../local/runner';
 import { action, UserError } from './errors';
-import { table } from './table';
+import { table } from './format';
 
 interface LocalFlags {
   readonly dir: string;

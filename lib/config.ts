@@ -9,6 +9,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
+import { METRICS, metricsFor, type Direction, type MetricName, type ProblemType } from '../lambdas/core/types';
+
+export { METRICS, metricsFor, type Direction, type MetricName, type ProblemType };
 
 const INSTANCE_TYPE = /^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const PROJECT_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
@@ -35,23 +38,6 @@ export const scheduleExpression = z.string().refine(
   },
   { message: 'expected "rate(<n> <unit>)" (singular unit for 1, plural otherwise) or "cron(<6 fields>)"' },
 );
-
-/** Metrics the evaluation gate can use, and the problem types they apply to. */
-export const METRICS = {
-  auc: { direction: 'maximize', problems: ['binary'] },
-  logloss: { direction: 'minimize', problems: ['binary', 'multiclass'] },
-  accuracy: { direction: 'maximize', problems: ['binary', 'multiclass'] },
-  precision: { direction: 'maximize', problems: ['binary'] },
-  recall: { direction: 'maximize', problems: ['binary'] },
-  f1: { direction: 'maximize', problems: ['binary'] },
-  macro_f1: { direction: 'maximize', problems: ['multiclass'] },
-  rmse: { direction: 'minimize', problems: ['regression'] },
-  mae: { direction: 'minimize', problems: ['regression'] },
-  r2: { direction: 'maximize', problems: ['regression'] },
-} as const;
-export type MetricName = keyof typeof METRICS;
-export type ProblemType = 'binary' | 'multiclass' | 'regression';
-export type Direction = 'maximize' | 'minimize';
 
 const DEFAULT_METRIC: Record<ProblemType, MetricName> = { binary: 'auc', multiclass: 'macro_f1', regression: 'rmse' };
 
@@ -394,9 +380,6 @@ function resolveEvaluation<T extends { dataset: { problemType: ProblemType }; ev
   };
 }
 
-export function metricsFor(problem: ProblemType): MetricName[] {
-  return (Object.keys(METRICS) as MetricName[]).filter((m) => (METRICS[m].problems as readonly string[]).includes(problem));
-}
 
 /** A configuration that cannot be used; `message` is one line per problem, `field: reason`. */
 export class ConfigError extends Error {
@@ -556,4 +539,15 @@ function typeName(node: JsonSchemaNode): string {
 /** A short hash of a validated configuration: the template records it, so local mode can tell a stale cdk.out. */
 export function configHash(config: RetrainConfig): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
+/** A configuration with `extra` laid over `base`, section by section (arrays replace). */
+export function mergeConfigInput(base: RetrainConfigInput, extra: RetrainConfigInput): RetrainConfigInput {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    const nested = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object';
+    out[key] = nested ? mergeConfigInput(current as RetrainConfigInput, value as RetrainConfigInput) : value;
+  }
+  return out as RetrainConfigInput;
 }

@@ -10,7 +10,7 @@
  *   6. a malformed file             → rows quarantined, run fails with a clear cause, champion stays
  */
 import { rmSync } from 'node:fs';
-import { parseConfig, type RetrainConfig, type RetrainConfigInput } from '../lib/config';
+import { mergeConfigInput, parseConfig, type RetrainConfig, type RetrainConfigInput } from '../lib/config';
 import type { RunRecord, TriggerLogData } from '../lambdas/core/admission';
 import { DataGenerator, groundTruthJsonl, rowToCsv, toModelInput, type Shift } from './data-generator';
 import { writeReport } from './report';
@@ -77,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const seed = options.seed ?? 7;
   const print = options.print ?? (() => undefined);
   rmSync(options.root, { recursive: true, force: true });
-  const config: RetrainConfig = parseConfig(mergeDeep(DEMO_CONFIG, options.config ?? {}), 'demo configuration');
+  const config: RetrainConfig = parseConfig(mergeConfigInput(DEMO_CONFIG, options.config ?? {}), 'demo configuration');
   const local = await LocalRetrain.open({
     root: options.root,
     config,
@@ -272,12 +272,3 @@ function narrate(activity: Activity, print: (line: string) => void): void {
 }
 
 const NARRATED_STATES = new Set(['Prepare data', 'Train', 'Evaluate', 'Register', 'Deploy', 'Promote champion', 'Finalize']);
-
-function mergeDeep(base: RetrainConfigInput, extra: RetrainConfigInput): RetrainConfigInput {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    const current = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && current && typeof current === 'object' ? mergeDeep(current as RetrainConfigInput, v as RetrainConfigInput) : v;
-  }
-  return out as RetrainConfigInput;
-}

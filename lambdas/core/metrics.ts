@@ -21,7 +21,7 @@
  *   (sklearn r2_score with force_finite=True, its default).
  */
 import { DataValidationError } from './errors';
-import type { ProblemType } from './types';
+import { metricsFor, type ProblemType } from './types';
 
 export type Predictions =
   | { kind: 'binary'; labels: Float64Array; scores: Float64Array }
@@ -36,9 +36,9 @@ export const BINARY_THRESHOLD = 0.5;
 
 /** The metrics computeMetrics returns for each problem type, named as in lib/config.ts METRICS. */
 export const METRICS_BY_PROBLEM: Readonly<Record<ProblemType, readonly string[]>> = {
-  binary: ['auc', 'logloss', 'accuracy', 'precision', 'recall', 'f1'],
-  multiclass: ['accuracy', 'macro_f1', 'logloss'],
-  regression: ['rmse', 'mae', 'r2'],
+  binary: metricsFor('binary'),
+  multiclass: metricsFor('multiclass'),
+  regression: metricsFor('regression'),
 };
 
 /**

@@ -35,6 +35,27 @@ export interface RunOptions {
 
 export type ProblemType = 'binary' | 'multiclass' | 'regression';
 
+/** Metrics the evaluation gate can use: their direction and the problem types they apply to. */
+export const METRICS = {
+  auc: { direction: 'maximize', problems: ['binary'] },
+  logloss: { direction: 'minimize', problems: ['binary', 'multiclass'] },
+  accuracy: { direction: 'maximize', problems: ['binary', 'multiclass'] },
+  precision: { direction: 'maximize', problems: ['binary'] },
+  recall: { direction: 'maximize', problems: ['binary'] },
+  f1: { direction: 'maximize', problems: ['binary'] },
+  macro_f1: { direction: 'maximize', problems: ['multiclass'] },
+  rmse: { direction: 'minimize', problems: ['regression'] },
+  mae: { direction: 'minimize', problems: ['regression'] },
+  r2: { direction: 'maximize', problems: ['regression'] },
+} as const;
+export type MetricName = keyof typeof METRICS;
+export type Direction = 'maximize' | 'minimize';
+
+/** The metrics that apply to a problem type. */
+export function metricsFor(problem: ProblemType): MetricName[] {
+  return (Object.keys(METRICS) as MetricName[]).filter((m) => (METRICS[m].problems as readonly string[]).includes(problem));
+}
+
 /** ----- baseline.json (DESIGN.md section 4) ----- */
 
 export const BASELINE_SAMPLE_SIZE = 10_000;

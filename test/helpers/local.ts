@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type RetrainConfigInput } from '../../lib/config';
+import { mergeConfigInput, parseConfig, type RetrainConfigInput } from '../../lib/config';
 import { DataGenerator } from '../../local/data-generator';
 import { LocalRetrain, type LocalRetrainOptions } from '../../local/runner';
 import type { LocalFaults } from '../../local/sagemaker/backend';
@@ -29,7 +29,7 @@ export async function openLocal(
   options: Partial<Omit<LocalRetrainOptions, 'root' | 'config'>> = {},
 ): Promise<OpenedLocal> {
   const faults: OpenedLocal['faults'] = {};
-  const config = parseConfig(merge(E2E_CONFIG, overrides), 'e2e config');
+  const config = parseConfig(mergeConfigInput(E2E_CONFIG, overrides), 'e2e config');
   const local = await LocalRetrain.open({
     root: mkdtempSync(join(tmpdir(), 'retrain-e2e-')),
     config,
@@ -45,13 +45,4 @@ export async function openLocal(
 /** A labelled CSV from the seeded generator. */
 export function dataset(seed: number, rows: number, shift?: ConstructorParameters<typeof DataGenerator>[0]['shift']): string {
   return new DataGenerator({ seed, ...(shift ? { shift } : {}) }).csv(rows);
-}
-
-function merge(base: RetrainConfigInput, extra: RetrainConfigInput): RetrainConfigInput {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(extra)) {
-    const current = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && current && typeof current === 'object' ? merge(current as RetrainConfigInput, v as RetrainConfigInput) : v;
-  }
-  return out as RetrainConfigInput;
 }

@@ -40,7 +40,19 @@ export function buildStack(config: RetrainConfigInput = {}, options: BuildOption
   }
 }
 
-/** The synthesized template of a fresh stack. */
+const templates = new Map<string, Template>();
+
+/**
+ * The synthesized template of a stack built from this configuration. A Template only answers
+ * questions, so tests in one file that ask about the same configuration share one synthesis
+ * (each costs about a second); tests that change a stack use buildStack for a fresh one.
+ */
 export function template(config: RetrainConfigInput = {}, options: BuildOptions = {}): Template {
-  return Template.fromStack(buildStack(config, options).stack);
+  const key = JSON.stringify([config, options]);
+  let found = templates.get(key);
+  if (!found) {
+    found = Template.fromStack(buildStack(config, options).stack);
+    templates.set(key, found);
+  }
+  return found;
 }

@@ -159,7 +159,6 @@ export class TrainingPipeline extends Construct {
       }),
       finalize: make('Finalize', 'finalize', 'Record the outcome, notify, release the lock, start one follow-up run', {
         environment: { TOPIC_ARN: props.topic.topicArn },
-        unscopedActions: ['cloudwatch:PutMetricData (limited to the retrain namespace by a condition)'],
       }),
       approval: make('Approval', 'approval', 'Store the approval task token; resume the run when a package is approved or rejected'),
     };
@@ -196,13 +195,6 @@ export class TrainingPipeline extends Construct {
         conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
       }),
     );
-    functions.finalize.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': this.names.metricsNamespace } },
-      }),
-    );
 
     const sagemakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
     const prefix = `${config.project.name}-*`;
@@ -213,6 +205,7 @@ export class TrainingPipeline extends Construct {
       }),
     );
     functions.deploy.role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [sagemakerArn('endpoint', this.names.endpoint)] }));
+    grantKeyForAwsResources(props.key, functions.deploy.role);
     // Rollback reads the approved package it redeploys.
     functions.deploy.role.addToPolicy(
       new iam.PolicyStatement({
@@ -941,7 +934,22 @@ export class TrainingPipeline extends Construct {
       }),
     );
     props.key.grantEncryptDecrypt(role);
+    grantKeyForAwsResources(props.key, role);
   }
+}
+
+/**
+ * Whoever creates a SageMaker resource with a KMS key (a training volume, an endpoint's
+ * storage) must let SageMaker create a grant on that key — for AWS resources only.
+ */
+function grantKeyForAwsResources(key: kms.IKey, role: iam.IRole): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:CreateGrant'],
+      resources: [key.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  );
 }
 
 function validateThreshold(name: string, value: number | undefined): void {

@@ -181,7 +181,9 @@ export function registerLocalCommands(program: Command): void {
       action(async (options: { pollSeconds: string }) => {
         const flags = local.opts<LocalFlags>();
         const config = readConfig(flags.config);
-        const l = await LocalRetrain.open({ root: resolve(flags.dir), config, start: new Date() });
+        // Real time from now on, never behind the virtual time an earlier command saved.
+        const l = await LocalRetrain.open({ root: resolve(flags.dir), config });
+        if (l.clock.now() < new Date()) l.clock.set(new Date());
         const dropDir = resolve(flags.dir, 'raw');
         mkdirSync(dropDir, { recursive: true });
         const seen = new Map<string, number>();
@@ -198,15 +200,16 @@ export function registerLocalCommands(program: Command): void {
             seen.set(file, mtime);
             const key = `${config.dataset.rawPrefix}${relative(dropDir, file).split('\\').join('/')}`;
             await l.upload(key, readFileSync(file));
+            const uploaded = await l.store.head(key);
+            if (uploaded) bucketSeen.set(key, uploaded.lastModified.getTime()); // announced by the upload itself
             console.log(`${new Date().toISOString()}  ${relative(process.cwd(), file)} → ${key}`);
           }
           // Files put straight into the local bucket (not through retrain) are new data too.
           for await (const object of l.store.list(config.dataset.rawPrefix)) {
             const stamp = object.lastModified.getTime();
             if (bucketSeen.get(object.key) === stamp) continue;
-            const known = bucketSeen.has(object.key) || startedAt > stamp;
             bucketSeen.set(object.key, stamp);
-            if (known && startedAt > stamp) continue;
+            if (stamp < startedAt) continue; // there before `up` started
             await l.announce(object.key);
             console.log(`${new Date().toISOString()}  new object ${object.key}`);
           }

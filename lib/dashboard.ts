@@ -38,8 +38,9 @@ export class Dashboard extends Construct {
     const names = resourceNames(props.projectName);
     const ns = names.metricsNamespace;
     const day = Duration.days(1);
+    const project = { Project: props.projectName };
     const runs = (dimensionsMap: Record<string, string>, label: string) =>
-      new cloudwatch.Metric({ namespace: ns, metricName: 'Runs', dimensionsMap, statistic: 'Sum', period: day, label });
+      new cloudwatch.Metric({ namespace: ns, metricName: 'Runs', dimensionsMap: { ...project, ...dimensionsMap }, statistic: 'Sum', period: day, label });
     const endpoint = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/SageMaker',
@@ -79,8 +80,8 @@ export class Dashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Candidate vs champion metric (per run)',
         left: [
-          new cloudwatch.Metric({ namespace: ns, metricName: 'CandidateMetric', statistic: 'Average', period: Duration.hours(1), label: 'candidate' }),
-          new cloudwatch.Metric({ namespace: ns, metricName: 'ChampionMetric', statistic: 'Average', period: Duration.hours(1), label: 'champion' }),
+          new cloudwatch.Metric({ namespace: ns, metricName: 'CandidateMetric', dimensionsMap: project, statistic: 'Average', period: Duration.hours(1), label: 'candidate' }),
+          new cloudwatch.Metric({ namespace: ns, metricName: 'ChampionMetric', dimensionsMap: project, statistic: 'Average', period: Duration.hours(1), label: 'champion' }),
         ],
         width: 12,
       }),

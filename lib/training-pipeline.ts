@@ -160,7 +160,9 @@ export class TrainingPipeline extends Construct {
       finalize: make('Finalize', 'finalize', 'Record the outcome, notify, release the lock, start one follow-up run', {
         environment: { TOPIC_ARN: props.topic.topicArn },
       }),
-      approval: make('Approval', 'approval', 'Store the approval task token; resume the run when a package is approved or rejected'),
+      approval: make('Approval', 'approval', 'Store the approval task token, tell people; resume the run when a package is approved or rejected', {
+        environment: { TOPIC_ARN: props.topic.topicArn },
+      }),
     };
 
     for (const fn of Object.values(functions)) props.table.grantReadWriteData(fn.function);
@@ -171,6 +173,7 @@ export class TrainingPipeline extends Construct {
     props.bucket.grantPut(functions.evaluate.function, 'runs/*/evaluation.json');
     props.bucket.grantRead(functions.admit.function, 'runs/*/manifest.json');
     props.topic.grantPublish(functions.finalize.function);
+    props.topic.grantPublish(functions.approval.function);
 
     const stack = Stack.of(this);
     const stateMachineArn = stack.formatArn({
@@ -188,13 +191,15 @@ export class TrainingPipeline extends Construct {
     // Admission checks whether a lock holder still runs; finalize starts the follow-up run.
     functions.admit.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionArns] }));
     functions.finalize.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
-    functions.finalize.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
-    );
+    for (const fn of [functions.finalize, functions.approval]) {
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+          conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+        }),
+      );
+    }
 
     const sagemakerArn = (resource: string, name: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName: name });
     const prefix = `${config.project.name}-*`;

@@ -15,6 +15,7 @@ import type {
   StateStore,
   TaskTokens,
 } from '../lambdas/adapters/ports';
+import { withDimensions } from '../lambdas/adapters/runtime';
 import { createAdmitHandler } from '../lambdas/admit/admit';
 import { createApprovalHandler } from '../lambdas/approval/approval';
 import { createDeployHandler } from '../lambdas/deploy/deploy';
@@ -26,6 +27,8 @@ import { createPromoteHandler } from '../lambdas/promote/promote';
 import { createQualityMonitorHandler } from '../lambdas/quality-monitor/quality-monitor';
 
 export interface LocalPorts {
+  /** The project name: the Project dimension of the run and trigger metrics. */
+  readonly projectName: string;
   readonly store: ObjectStore;
   readonly bucket: string;
   readonly state: StateStore;
@@ -45,8 +48,9 @@ export type LocalHandler = (event: unknown) => Promise<unknown>;
 
 /** Handlers by the folder name under lambdas/ (the function name is `<project>-<name>`). */
 export function localHandlers(p: LocalPorts): Record<string, LocalHandler> {
+  const projectMetrics = withDimensions(p.metrics, { Project: p.projectName });
   return {
-    admit: createAdmitHandler({ state: p.state, clock: p.clock, executions: p.executions, sleep: p.sleep, metrics: p.metrics }),
+    admit: createAdmitHandler({ state: p.state, clock: p.clock, executions: p.executions, sleep: p.sleep, metrics: projectMetrics }),
     etl: createEtlHandler({ store: p.store, state: p.state, clock: p.clock, bucket: p.bucket }),
     evaluate: createEvaluateHandler({ store: p.store, bucket: p.bucket }),
     deploy: createDeployHandler({ hosting: p.hosting, registry: p.registry }),
@@ -58,9 +62,9 @@ export function localHandlers(p: LocalPorts): Record<string, LocalHandler> {
       sleep: p.sleep,
       events: p.events,
       notifier: p.notifier,
-      metrics: p.metrics,
+      metrics: projectMetrics,
     }),
-    approval: createApprovalHandler({ state: p.state, tokens: p.tokens, clock: p.clock, registry: p.registry }),
+    approval: createApprovalHandler({ state: p.state, tokens: p.tokens, clock: p.clock, registry: p.registry, events: p.events, notifier: p.notifier }),
     'drift-monitor': createDriftMonitorHandler({ objects: p.store, state: p.state, clock: p.clock, metrics: p.metrics }),
     'quality-monitor': createQualityMonitorHandler({ objects: p.store, state: p.state, clock: p.clock, metrics: p.metrics }),
   };

@@ -160,6 +160,7 @@ export class LocalRetrain {
         ),
     });
     const handlers = localHandlers({
+      projectName: config.project.name,
       store: this.store,
       bucket: this.env.bucketName,
       state: this.state,

@@ -96,6 +96,13 @@ export function powertoolsMetricsSink(metrics: Metrics): MetricsSink {
   };
 }
 
+/** A sink that adds dimensions (the Project) to every datum, so projects sharing an account stay apart. */
+export function withDimensions(sink: MetricsSink, dimensions: Readonly<Record<string, string>>): MetricsSink {
+  return {
+    put: (data) => sink.put(data.map((d) => ({ ...d, dimensions: { ...dimensions, ...d.dimensions } }))),
+  };
+}
+
 /** Real-time sleep for the few places that wait on another writer (never in tests). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../adapters/clock';
 import { createDynamoDbStateStore } from '../adapters/dynamodb-state-store';
-import { lambdaHandler, observability, powertoolsMetricsSink, requiredEnv, sleep } from '../adapters/runtime';
+import { lambdaHandler, observability, powertoolsMetricsSink, requiredEnv, withDimensions, sleep } from '../adapters/runtime';
 import { createSfnExecutions } from '../adapters/sfn-executions';
 import { createAdmitHandler } from './admit';
 
@@ -12,7 +12,7 @@ const admitEvent = createAdmitHandler({
   executions: createSfnExecutions(o.tracer.captureAWSv3Client(new SFNClient({}))),
   clock: systemClock,
   sleep,
-  metrics: powertoolsMetricsSink(o.metrics),
+  metrics: withDimensions(powertoolsMetricsSink(o.metrics), { Project: requiredEnv('PROJECT_NAME') }),
 });
 
 export const handler = lambdaHandler(o, admitEvent);

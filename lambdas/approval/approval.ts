@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Clock, ModelRegistry, StateStore, TaskTokens } from '../adapters/ports';
 import { parseEvent } from '../adapters/runtime';
-import { registerWait, resumeRun, type ResumeResult } from '../core/approval';
+import { registerWait, resumeRun, type ApprovalPorts, type ResumeResult } from '../core/approval';
 
 const waitEvent = z.strictObject({
   action: z.literal('wait'),
@@ -24,7 +23,7 @@ const stateChangeEvent = z.looseObject({
 });
 
 /** Stores the task token of a waiting run, or resumes the run when its package is decided. */
-export function createApprovalHandler(ports: { state: StateStore; tokens: TaskTokens; clock: Clock; registry: ModelRegistry }) {
+export function createApprovalHandler(ports: ApprovalPorts) {
   return async (event: unknown): Promise<{ waiting: true; modelPackageArn: string } | ResumeResult> => {
     if ((event as { action?: unknown } | null)?.action === 'wait') {
       const { action: _action, ...request } = parseEvent(waitEvent, event, 'approval wait event');

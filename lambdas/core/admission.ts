@@ -57,11 +57,15 @@ export interface LockData {
   readonly handedOverBy?: string;
   /** Follow-up locks: the triggers the follow-up run answers. */
   readonly carried?: Trigger[];
+  /** Follow-up locks: the options of the follow-up run (a dry run, a rollback, or neither). */
+  readonly carriedOptions?: RunOptions;
   readonly previousRunId?: string;
 }
 
 export interface PendingData {
   readonly trigger: Trigger;
+  /** A dry run or a rollback keeps its options: it is answered only by a run of its own kind. */
+  readonly options?: RunOptions;
   readonly receivedAt: string;
   readonly executionArn: string;
   readonly holderRunId: string;
@@ -185,7 +189,7 @@ async function admitTrigger(ports: AdmissionPorts, request: AdmitRequest, trigge
   }
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const outcome = await tryAcquireOrQueue(ports, request, trigger, log);
+    const outcome = await tryAcquireOrQueue(ports, request, trigger, options, log);
     if (outcome === 'retry') continue;
     if (outcome.kind === 'acquired') return started(ports, request, outcome.lock, [trigger], options, log);
     if (outcome.kind === 'covered') {
@@ -224,7 +228,13 @@ type AcquireOutcome =
   | { kind: 'queued'; holder: LockData }
   | 'retry';
 
-async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, trigger: Trigger, log: TriggerLog): Promise<AcquireOutcome> {
+async function tryAcquireOrQueue(
+  ports: AdmissionPorts,
+  request: AdmitRequest,
+  trigger: Trigger,
+  options: RunOptions,
+  log: TriggerLog,
+): Promise<AcquireOutcome> {
   const { state, clock } = ports;
   const now = clock.now();
   const runId = makeRunId(now, request.execution.arn);
@@ -251,13 +261,20 @@ async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, t
       if (error instanceof ConditionFailedError) return 'retry';
       throw error;
     }
+    await closeAbandonedRun(state, lock.data, status, taken.data.runId, now);
     // A follow-up that never started leaves its carried triggers only in the lock: keep them.
     for (const carried of lock.data.carried ?? []) {
       await state.put<PendingData>(
         {
           pk: KEYS.pendingPk,
           sk: `${carried.time}#${carried.eventId}`,
-          data: { trigger: carried, receivedAt: now.toISOString(), executionArn: lock.data.executionArn, holderRunId: lock.data.runId },
+          data: {
+            trigger: carried,
+            ...(lock.data.carriedOptions ? { options: lock.data.carriedOptions } : {}),
+            receivedAt: now.toISOString(),
+            executionArn: lock.data.executionArn,
+            holderRunId: lock.data.runId,
+          },
           expiresAt: log.expiresAt,
         },
         { always: true },
@@ -265,7 +282,9 @@ async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, t
     }
     return { kind: 'acquired', lock: taken };
   }
-  if (lock.data.snapshotAt && trigger.time <= lock.data.snapshotAt) return { kind: 'covered', holder: lock.data };
+  // A training run answers a plain trigger older than its snapshot; a dry run or rollback
+  // request is only answered by a run of its own kind.
+  if (lock.data.snapshotAt && trigger.time <= lock.data.snapshotAt && !isSpecial(options)) return { kind: 'covered', holder: lock.data };
 
   // Queue: record the pending trigger, then make sure the holder will see it.
   const pendingSk = `${now.toISOString()}#${trigger.eventId}`;
@@ -273,7 +292,13 @@ async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, t
     {
       pk: KEYS.pendingPk,
       sk: pendingSk,
-      data: { trigger, receivedAt: now.toISOString(), executionArn: request.execution.arn, holderRunId: lock.data.runId },
+      data: {
+        trigger,
+        ...(isSpecial(options) ? { options } : {}),
+        receivedAt: now.toISOString(),
+        executionArn: request.execution.arn,
+        holderRunId: lock.data.runId,
+      },
       expiresAt: log.expiresAt,
     },
     { always: true },
@@ -298,6 +323,29 @@ async function tryAcquireOrQueue(ports: AdmissionPorts, request: AdmitRequest, t
   throw new TransientError('admission: the lock holder did not finish releasing; Step Functions retries', {
     context: { holder: lock.data.runId },
   });
+}
+
+/** The history must not show a run whose execution died as running forever. */
+async function closeAbandonedRun(state: StateStore, lock: LockData, status: string, takenBy: string, now: Date): Promise<void> {
+  const record = await state.get<RunRecord>(KEYS.runPk, lock.runId);
+  if (!record || record.data.status !== 'running') return;
+  try {
+    await state.put<RunRecord>(
+      {
+        pk: KEYS.runPk,
+        sk: lock.runId,
+        data: {
+          ...record.data,
+          status: 'failed',
+          endedAt: now.toISOString(),
+          cause: `abandoned: its execution is ${status === 'NOT_FOUND' ? 'gone' : status}; run ${takenBy} took the pipeline lock over`,
+        },
+      },
+      { ifVersion: record.version },
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error; // its own Finalize got there first
+  }
 }
 
 function newLock(runId: string, executionArn: string, now: Date, trigger: Trigger, settings: AdmissionSettings): LockData {
@@ -395,6 +443,11 @@ async function cooldownEnd(state: StateStore, trigger: Trigger, options: RunOpti
   const last = await state.get<{ endedAt: string }>(KEYS.lastRun.pk, KEYS.lastRun.sk);
   if (!last) return undefined;
   return new Date(Date.parse(last.data.endedAt) + settings.cooldownMinutes * 60_000);
+}
+
+/** A dry run or a rollback: work of its own kind, never merged into a training run. */
+function isSpecial(options: RunOptions | undefined): boolean {
+  return Boolean(options?.dryRun || options?.rollbackTo);
 }
 
 /** Degradation and drift triggers respect the cooldown; people can force a run. */
@@ -512,10 +565,26 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
 
     const pending = await state.query<PendingData>(KEYS.pendingPk);
     const snapshot = lock.data.snapshotAt ?? '';
-    const covered = pending.filter((p) => snapshot !== '' && p.data.trigger.time <= snapshot);
-    const later = pending.filter((p) => !covered.includes(p));
+    const plain = pending.filter((p) => !isSpecial(p.data.options));
+    const covered = plain.filter((p) => snapshot !== '' && p.data.trigger.time <= snapshot);
+    const later = plain.filter((p) => !covered.includes(p));
     const cooled = later.filter((p) => isCooled(p.data.trigger, { dryRun: false, force: false }) && request.settings.cooldownMinutes > 0);
-    const carried = later.filter((p) => !cooled.includes(p));
+    // One follow-up: plain triggers first; else the oldest rollback, or every dry run. The
+    // special requests it does not carry stay pending for the run after it.
+    let carried = later.filter((p) => !cooled.includes(p));
+    let carriedOptions: RunOptions = { dryRun: false, force: carried.some((p) => p.data.options?.force) };
+    if (carried.length === 0) {
+      const special = pending.filter((p) => isSpecial(p.data.options));
+      const first = special[0];
+      if (first?.data.options?.rollbackTo) {
+        carried = [first];
+        carriedOptions = first.data.options;
+      } else if (first) {
+        carried = special.filter((p) => p.data.options?.dryRun && !p.data.options.rollbackTo);
+        carriedOptions = { dryRun: true, force: false };
+      }
+    }
+    const answered = new Set([...covered, ...cooled, ...carried]);
 
     const at = now.toISOString();
     const cooldownUntil = new Date(now.getTime() + request.settings.cooldownMinutes * 60_000).toISOString();
@@ -528,7 +597,7 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
       // Answer every pending trigger before the lock disappears: a trigger that queued
       // meanwhile and then finds no lock checks whether its item is still there.
       await answer();
-      for (const p of pending) await state.delete(KEYS.pendingPk, p.sk);
+      for (const p of pending) if (answered.has(p)) await state.delete(KEYS.pendingPk, p.sk);
       await state.delete(KEYS.lock.pk, KEYS.lock.sk, { ifVersion: lock.version });
       return { covered: covered.map((p) => p.data.trigger.eventId), cooldown: cooled.map((p) => p.data.trigger.eventId) };
     }
@@ -542,6 +611,7 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
       acquiredAt: at,
       trigger: triggers[0],
       carried: triggers,
+      carriedOptions,
       handedOverBy: request.executionArn,
       previousRunId: request.runId,
       ...(triggers.some((t) => t.type === 'new-data') && request.settings.quietPeriodSeconds > 0
@@ -551,7 +621,7 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
     await state.put<LockData>({ ...KEYS.lock, data: handed }, { ifVersion: lock.version });
     await answer();
     for (const p of carried) await log.resolve(p.data.trigger.eventId, { outcome: 'followed-up', runId: followRunId, at });
-    for (const p of pending) await state.delete(KEYS.pendingPk, p.sk);
+    for (const p of pending) if (answered.has(p)) await state.delete(KEYS.pendingPk, p.sk);
     await startFollowUp(ports, request, handed);
     const followUp = { runId: followRunId, executionArn: handed.executionArn, triggers: triggers.map((t) => t.eventId) };
     return {
@@ -565,7 +635,12 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
 
 async function startFollowUp(ports: AdmissionPorts, request: ReleaseRequest, lock: LockData): Promise<void> {
   await ports.executions.start(request.stateMachineArn, lock.runId, {
-    followUp: { runId: lock.runId, previousRunId: request.runId, triggers: lock.carried ?? [lock.trigger] },
+    followUp: {
+      runId: lock.runId,
+      previousRunId: request.runId,
+      triggers: lock.carried ?? [lock.trigger],
+      ...(lock.carriedOptions ? { options: lock.carriedOptions } : {}),
+    },
   });
 }
 

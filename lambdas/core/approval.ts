@@ -4,7 +4,8 @@
  * token is stored with the package's ARN; the "Model Package State Change" event resumes
  * the run.
  */
-import type { Clock, ModelRegistry, StateStore, TaskTokens } from '../adapters/ports';
+import type { Clock, EventPublisher, ModelRegistry, Notifier, StateStore, TaskTokens } from '../adapters/ports';
+import { RUN_EVENT_TYPES_BY_OUTCOME } from './run-events';
 import { NotFoundError } from './errors';
 
 export const APPROVAL_PK = 'APPROVAL';
@@ -17,8 +18,17 @@ export interface WaitingApproval {
   readonly since: string;
 }
 
+export interface ApprovalPorts {
+  readonly state: StateStore;
+  readonly clock: Clock;
+  readonly tokens: TaskTokens;
+  readonly registry: ModelRegistry;
+  readonly events: EventPublisher;
+  readonly notifier: Notifier;
+}
+
 export async function registerWait(
-  ports: { state: StateStore; clock: Clock; tokens: TaskTokens; registry: ModelRegistry },
+  ports: ApprovalPorts,
   request: Omit<WaitingApproval, 'since'>,
 ): Promise<{ waiting: true; modelPackageArn: string } | ResumeResult> {
   await ports.state.put<WaitingApproval>(
@@ -30,6 +40,19 @@ export async function registerWait(
   if (pkg && pkg.status !== 'PendingManualApproval') {
     return resumeRun(ports, { modelPackageArn: pkg.arn, status: pkg.status, reason: pkg.description ?? `${pkg.status.toLowerCase()} before the run waited` });
   }
+  // Tell people: the run waits for them.
+  const detailType = RUN_EVENT_TYPES_BY_OUTCOME['awaiting-approval'];
+  await ports.events.publish(detailType, { runId: request.runId, modelPackageArn: request.modelPackageArn, executionArn: request.executionArn });
+  await ports.notifier.notify(
+    `retrain: ${detailType} (run ${request.runId})`,
+    [
+      `Run ${request.runId} passed the gate and waits for a person.`,
+      `Model package: ${request.modelPackageArn}${pkg?.description ? `\nWhy: ${pkg.description}` : ''}`,
+      `Approve: retrain approve ${request.modelPackageArn} --reason "<why>"`,
+      `Reject:  retrain reject ${request.modelPackageArn} --reason "<why>"`,
+      'or in the SageMaker console (Model Registry). Without a decision the run ends as rejected when the wait times out.',
+    ].join('\n'),
+  );
   return { waiting: true, modelPackageArn: request.modelPackageArn };
 }
 

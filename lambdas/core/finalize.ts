@@ -82,7 +82,9 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
   }
   const decided = decideOutcome(run);
   const now = ports.clock.now();
-  const started = Date.parse(request.execution.startTime);
+  // The run began when admission started it (the execution may have waited in the queue).
+  const startedAt = previous?.data.startedAt ?? request.execution.startTime;
+  const started = Date.parse(startedAt);
   const release = await releaseLock(ports, {
     runId: run.runId,
     executionArn: request.execution.arn,
@@ -104,7 +106,7 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
     ...(run.deploy?.endpointConfigName ? { endpointConfigName: run.deploy.endpointConfigName } : {}),
     ...(run.prepared?.rows ? { rows: run.prepared.rows } : {}),
     ...(run.prepared?.keys?.quarantine ? { quarantineKey: run.prepared.keys.quarantine } : {}),
-    startedAt: request.execution.startTime,
+    startedAt,
     endedAt: now.toISOString(),
     durationSeconds: Number.isNaN(started) ? 0 : Math.max(0, Math.round((now.getTime() - started) / 1000)),
     executionArn: request.execution.arn,
@@ -122,7 +124,7 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
         trigger: summary.trigger,
         triggers: summary.triggers,
         options: run.options,
-        startedAt: previous?.data.startedAt ?? summary.startedAt,
+        startedAt: summary.startedAt,
         status: summary.outcome,
         endedAt: summary.endedAt,
         ...(summary.metric ? { metric: summary.metric } : {}),

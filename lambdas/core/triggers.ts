@@ -51,6 +51,9 @@ const followUpSchema = z.strictObject({
     runId: z.string().min(1),
     previousRunId: z.string().min(1),
     triggers: z.array(triggerSchema).min(1),
+    options: z
+      .strictObject({ dryRun: z.boolean(), force: z.boolean(), rollbackTo: z.string().optional() })
+      .optional(),
   }),
 });
 
@@ -73,8 +76,14 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
   }
   if ('followUp' in value) {
     const parsed = parseWith(followUpSchema, value, 'followUp: {runId, previousRunId, triggers}');
-    const { runId, previousRunId, triggers } = parsed.followUp;
-    return { kind: 'follow-up', runId, previousRunId, triggers: triggers.map(toTrigger), options: { dryRun: false, force: false } };
+    const { runId, previousRunId, triggers, options } = parsed.followUp;
+    return {
+      kind: 'follow-up',
+      runId,
+      previousRunId,
+      triggers: triggers.map(toTrigger),
+      options: { dryRun: options?.dryRun ?? false, force: options?.force ?? false, ...(options?.rollbackTo ? { rollbackTo: options.rollbackTo } : {}) },
+    };
   }
   if ('rollback' in value) {
     const { rollback } = parseWith(rollbackSchema, value, 'rollback: {modelPackageArn, reason}');

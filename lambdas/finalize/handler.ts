@@ -5,7 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock } from '../adapters/clock';
 import { createDynamoDbStateStore } from '../adapters/dynamodb-state-store';
 import { createEventBridgePublisher } from '../adapters/eventbridge-publisher';
-import { lambdaHandler, observability, powertoolsMetricsSink, requiredEnv, sleep } from '../adapters/runtime';
+import { lambdaHandler, observability, powertoolsMetricsSink, requiredEnv, withDimensions, sleep } from '../adapters/runtime';
 import { createSfnExecutions } from '../adapters/sfn-executions';
 import { createSnsNotifier } from '../adapters/sns-notifier';
 import { createFinalizeHandler } from './finalize';
@@ -18,7 +18,7 @@ export const handler = lambdaHandler(
     executions: createSfnExecutions(o.tracer.captureAWSv3Client(new SFNClient({}))),
     events: createEventBridgePublisher(o.tracer.captureAWSv3Client(new EventBridgeClient({}))),
     notifier: createSnsNotifier(o.tracer.captureAWSv3Client(new SNSClient({})), requiredEnv('TOPIC_ARN')),
-    metrics: powertoolsMetricsSink(o.metrics),
+    metrics: withDimensions(powertoolsMetricsSink(o.metrics), { Project: requiredEnv('PROJECT_NAME') }),
     clock: systemClock,
     sleep,
   }),

@@ -38,18 +38,18 @@ describe('dashboard: runs', () => {
 
     const lines = widget('Runs by outcome (per day)').metrics!;
 
-    expect(series(lines).sort()).toEqual(outcomes.map((o) => `retrain Runs Outcome ${o}`).sort());
+    expect(series(lines).sort()).toEqual(outcomes.map((o) => `retrain Runs Outcome ${o} Project retrain`).sort());
     for (const line of lines) expect(line[line.length - 1]).toMatchObject({ stat: 'Sum', period: 86400 });
   });
 
   it('charts runs per day by trigger type and outcome, for every trigger type', () => {
-    const expected = TRIGGER_TYPES.flatMap((t) => Object.keys(RUN_EVENT_TYPES_BY_OUTCOME).map((o) => `retrain Runs Outcome ${o} TriggerType ${t}`));
+    const expected = TRIGGER_TYPES.flatMap((t) => Object.keys(RUN_EVENT_TYPES_BY_OUTCOME).map((o) => `retrain Runs Outcome ${o} Project retrain TriggerType ${t}`));
 
     expect(series(widget('Runs by trigger type (per day)').metrics).sort()).toEqual(expected.sort());
   });
 
   it('charts the candidate and champion metric of each run', () => {
-    expect(series(widget('Candidate vs champion metric (per run)').metrics)).toEqual(['retrain CandidateMetric', 'retrain ChampionMetric']);
+    expect(series(widget('Candidate vs champion metric (per run)').metrics)).toEqual(['retrain CandidateMetric Project retrain', 'retrain ChampionMetric Project retrain']);
   });
 });
 

@@ -336,6 +336,45 @@ describe('admission: release and follow-up', () => {
   });
 });
 
+describe('admission: dry runs and rollbacks keep their kind', () => {
+  it('never lets a training run answer a queued dry run: the follow-up is a dry run of its own', async () => {
+    const { ports, clock, executions } = setup();
+    const holder = await admitRule(ports, clock, 'schedule', 'tick-0', noDebounce);
+    clock.advanceSeconds(1);
+    const dry = await admit(ports, { input: { reason: 'try', dryRun: true }, execution: execution(clock), stateMachineArn: MACHINE, settings: noDebounce });
+
+    const released = await releaseLock(ports, { runId: holder.result.runId!, executionArn: holder.exec.arn, stateMachineArn: MACHINE, status: 'deployed', settings: noDebounce });
+
+    expect(dry.admission.outcome).toBe('queued');
+    expect(released.followUp?.triggers).toEqual([dry.trigger!.eventId]);
+    expect(executions.started[0].input).toMatchObject({ followUp: { options: { dryRun: true } } });
+  });
+
+  it('carries plain triggers first and keeps a queued rollback pending for the run after', async () => {
+    const { ports, clock, state, executions } = setup();
+    const holder = await admitRule(ports, clock, 'schedule', 'tick-0', noDebounce);
+    clock.advanceSeconds(1);
+    const arn = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/retrain/3';
+    await admit(ports, { input: { rollback: { modelPackageArn: arn, reason: 'bad model' } }, execution: execution(clock), stateMachineArn: MACHINE, settings: noDebounce });
+    await admitRule(ports, clock, 'manual', 'person-1', noDebounce);
+
+    const first = await releaseLock(ports, { runId: holder.result.runId!, executionArn: holder.exec.arn, stateMachineArn: MACHINE, status: 'deployed', settings: noDebounce });
+    const followUp = await admit(ports, { input: executions.started[0].input, execution: execution(clock, executions.started[0].name), stateMachineArn: MACHINE, settings: noDebounce });
+    const second = await releaseLock(ports, {
+      runId: followUp.runId!,
+      executionArn: execution(clock, executions.started[0].name).arn,
+      stateMachineArn: MACHINE,
+      status: 'deployed',
+      settings: noDebounce,
+    });
+
+    expect(first.followUp?.triggers).toEqual(['person-1']);
+    expect(second.followUp?.triggers).toHaveLength(1);
+    expect(executions.started[1].input).toMatchObject({ followUp: { options: { rollbackTo: arn } } });
+    expect(state.partition(KEYS.pendingPk)).toHaveLength(0);
+  });
+});
+
 describe('admission: bursts', () => {
   it('turns 100 concurrent new-data triggers into one run and 99 queued, then covered, outcomes', async () => {
     const { ports, clock, state, executions } = setup();

@@ -1,6 +1,6 @@
 import { APPROVAL_PK, registerWait, resumeRun, type WaitingApproval } from '../../../lambdas/core/approval';
 import { FakeClock } from '../../helpers/fake-clock';
-import { FakeRegistry, FakeTaskTokens, executionArn, modelPackage, modelPackageArn } from '../../helpers/fakes';
+import { FakeRegistry, FakeTaskTokens, RecordingEvents, RecordingNotifier, executionArn, modelPackage, modelPackageArn } from '../../helpers/fakes';
 import { NotFoundError } from '../../../lambdas/core/errors';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
 
@@ -13,7 +13,7 @@ function setup() {
   const clock = new FakeClock('2026-11-27T13:00:00.000Z');
   const tokens = new FakeTaskTokens();
   const registry = new FakeRegistry().withPackage(modelPackage({ arn: PACKAGE, status: 'PendingManualApproval' }));
-  return { state, clock, tokens, registry };
+  return { state, clock, tokens, registry, events: new RecordingEvents(), notifier: new RecordingNotifier() };
 }
 
 async function waiting(f: ReturnType<typeof setup>): Promise<void> {
@@ -43,6 +43,17 @@ describe('approval: registerWait', () => {
     await registerWait(f, { taskToken: 'second-token', runId: RUN, modelPackageArn: PACKAGE, executionArn: executionArn('exec-a') });
 
     expect(f.state.partition<WaitingApproval>(APPROVAL_PK).map((w) => w.taskToken)).toEqual(['second-token']);
+  });
+});
+
+describe('approval: telling people', () => {
+  it('publishes "Awaiting Approval" and notifies with the commands to decide', async () => {
+    const f = setup();
+
+    await waiting(f);
+
+    expect(f.events.published).toEqual([expect.objectContaining({ detailType: 'Awaiting Approval', detail: expect.objectContaining({ runId: RUN }) })]);
+    expect(f.notifier.messages[0].message).toContain(`retrain approve ${PACKAGE}`);
   });
 });
 

@@ -329,7 +329,14 @@ describe('finalize: finalizeRun records and announces the outcome', () => {
       {
         stateMachineArn: STATE_MACHINE_ARN,
         name: followUpRunId,
-        input: { followUp: { runId: followUpRunId, previousRunId: runId, triggers: [expect.objectContaining({ eventId: 'person-1' })] } },
+        input: {
+          followUp: {
+            runId: followUpRunId,
+            previousRunId: runId,
+            triggers: [expect.objectContaining({ eventId: 'person-1' })],
+            options: { dryRun: false, force: false },
+          },
+        },
       },
     ]);
     expect((await f.state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk))?.data).toMatchObject({ runId: followUpRunId, previousRunId: runId });

@@ -2,7 +2,7 @@ import { APPROVAL_PK, type WaitingApproval } from '../../../lambdas/core/approva
 import { InvalidInputError } from '../../../lambdas/core/errors';
 import { createApprovalHandler } from '../../../lambdas/approval/approval';
 import { FakeClock } from '../../helpers/fake-clock';
-import { FakeRegistry, FakeTaskTokens, executionArn } from '../../helpers/fakes';
+import { FakeRegistry, FakeTaskTokens, RecordingEvents, RecordingNotifier, executionArn } from '../../helpers/fakes';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
 import { sageMakerModelPackageStateChange, type AwsEvent } from '../../helpers/sample-events';
 
@@ -14,7 +14,7 @@ function setup() {
   const state = new MemoryStateStore();
   const tokens = new FakeTaskTokens();
   const clock = new FakeClock('2026-11-27T13:00:00.000Z');
-  return { state, tokens, handler: createApprovalHandler({ state, tokens, clock, registry: new FakeRegistry() }) };
+  return { state, tokens, handler: createApprovalHandler({ state, tokens, clock, registry: new FakeRegistry(), events: new RecordingEvents(), notifier: new RecordingNotifier() }) };
 }
 
 /** The documented state change event for version 5 of the project's group, decided by a person. */

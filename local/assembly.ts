@@ -4,7 +4,7 @@
  * cdk-nag: only the template is needed). Local mode never re-declares the state machine, the
  * rules or the alarms: it reads them from this template.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { configHash, type RetrainConfig } from '../lib/config';
@@ -54,12 +54,19 @@ export function loadAssembly(
   return synthesize(config, cached);
 }
 
-function synthesize(config: RetrainConfig, outdir: string): LocalAssembly {
+/** Synthesizes into a private folder, then renames it into place: parallel readers never see half a template. */
+function synthesize(config: RetrainConfig, target: string): LocalAssembly {
+  const outdir = `${target}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(outdir, { recursive: true });
   const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = addRetrainStack(app, config, { nag: false });
   const assembly = app.synth();
   const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
-  return { stackName: stack.stackName, template, source: join(outdir, `${stack.stackName}.template.json`) };
+  try {
+    renameSync(outdir, target);
+  } catch {
+    rmSync(outdir, { recursive: true, force: true }); // another process put the same template there first
+  }
+  return { stackName: stack.stackName, template, source: join(target, `${stack.stackName}.template.json`) };
 }

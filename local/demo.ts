@@ -40,6 +40,8 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
   /** Configuration overrides on top of DEMO_CONFIG. @default - none */
   readonly config?: RetrainConfigInput;
+  /** Where synthesized templates are cached. @default - inside root (the demo wipes it) */
+  readonly assemblyCache?: string;
 }
 
 export interface DemoRun {
@@ -82,6 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     root: options.root,
     config,
     start: new Date('2026-01-05T08:00:00.000Z'),
+    ...(options.assemblyCache ? { assemblyCache: options.assemblyCache } : {}),
     onActivity: (a) => narrate(a, print),
   });
   const steps: DemoStep[] = [];
@@ -242,6 +245,7 @@ export function countOutcomes(logs: readonly TriggerLogData[]): Record<string, n
 
 function summarizeOutcomes(logs: readonly TriggerLogData[]): string {
   return Object.entries(countOutcomes(logs))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
 }

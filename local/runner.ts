@@ -310,6 +310,8 @@ export class LocalRetrain {
 
   /** Stops model servers, writes buffered capture, saves the virtual clock. */
   async close(): Promise<void> {
+    // Local executions live in this process: stop them (the next trigger takes their lock over).
+    this.stateMachine.abortAll();
     await this.sagemaker.close();
     writeFileSync(join(this.options.root, 'clock.json'), `${JSON.stringify({ now: this.clock.now().toISOString() })}\n`);
   }

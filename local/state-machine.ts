@@ -81,8 +81,13 @@ export class LocalStateMachine implements Executions, TaskTokens {
   private readonly tokens = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(private readonly options: StateMachineRunnerOptions) {
-    this.machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
     collectStates(options.definition, this.tasks, this.waits);
+    // aws-local-stepfunctions arms a real-time timer per Task (TimeoutSeconds, else 60 s). Local
+    // tasks wait on virtual time (a debounce window, an approval), so the library gets a copy
+    // with timers it never reaches; the template's own timeouts are kept on virtual time here.
+    this.machine = new StateMachine(withoutRealTimeTimeouts(options.definition) as never, {
+      validationOptions: { checkArn: false, checkPaths: true },
+    });
     for (const [name, state] of this.tasks) this.checkResource(name, state);
   }
 
@@ -155,7 +160,16 @@ export class LocalStateMachine implements Executions, TaskTokens {
     );
     this.finishers.set(name, finished);
     this.aborts.set(name, () => execution.abort());
+    this.stops.set(name, new AbortController());
     return record;
+  }
+
+  /** Per execution: aborting settles its pending task, so nothing keeps waiting. */
+  private readonly stops = new Map<string, AbortController>();
+
+  /** Aborts every running execution (when local mode closes: they do not outlive the process). */
+  abortAll(): void {
+    for (const record of this.executions.values()) if (record.status === 'RUNNING') this.abort(record.name);
   }
 
   private readonly aborts = new Map<string, () => void>();
@@ -164,6 +178,7 @@ export class LocalStateMachine implements Executions, TaskTokens {
   abort(name: string): void {
     const record = this.executions.get(name);
     if (!record || record.status !== 'RUNNING') return;
+    this.stops.get(name)?.abort();
     this.aborts.get(name)?.();
     this.finish(record, 'ABORTED', {});
   }
@@ -201,6 +216,15 @@ export class LocalStateMachine implements Executions, TaskTokens {
   // ------------------------------------------------------------------ tasks
 
   private async task(record: ExecutionRecord, state: string, json: StateJson, input: unknown): Promise<unknown> {
+    const signal = this.stops.get(record.name)?.signal;
+    const stopped = new Promise<never>((_resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(Object.assign(new Error('execution aborted'), { name: 'States.Runtime' })), { once: true });
+    });
+    stopped.catch(() => undefined);
+    return Promise.race([this.runTask(record, state, json, withStartTime(record, input)), stopped]);
+  }
+
+  private async runTask(record: ExecutionRecord, state: string, json: StateJson, input: unknown): Promise<unknown> {
     await this.options.beforeTask?.(state, input);
     const resource = json.Resource ?? '';
     const fn = FUNCTION_ARN.exec(resource);
@@ -271,6 +295,31 @@ export class LocalStateMachine implements Executions, TaskTokens {
       /:states:::(aws-sdk:)?sagemaker:\w+(\.sync)?$/.test(resource);
     if (!known) throw new RetrainError(`local mode cannot run state "${state}": unknown resource ${resource}`);
   }
+}
+
+/** Far beyond any local run, and within what Node's timers accept (2^31 ms). */
+const LIBRARY_TASK_TIMEOUT_SECONDS = 2_000_000;
+
+function withoutRealTimeTimeouts(definition: Definition): Definition {
+  const copy = JSON.parse(JSON.stringify(definition)) as Definition;
+  const visit = (d: Definition) => {
+    for (const state of Object.values(d.States)) {
+      if (state.Type === 'Task') (state as StateJson & { TimeoutSeconds?: number }).TimeoutSeconds = LIBRARY_TASK_TIMEOUT_SECONDS;
+      for (const branch of state.Branches ?? []) visit(branch);
+    }
+  };
+  visit(copy);
+  return copy;
+}
+
+/**
+ * The library sets $$.Execution.StartTime from the wall clock; local mode runs on virtual
+ * time, so a task's `execution.startTime` is the execution's virtual start.
+ */
+function withStartTime(record: ExecutionRecord, input: unknown): unknown {
+  const execution = (input as { execution?: { arn?: string; startTime?: string } } | null)?.execution;
+  if (!execution || execution.arn !== record.arn) return input;
+  return { ...(input as object), execution: { ...execution, startTime: record.startedAt } };
 }
 
 function tokenOf(executionName: string): string {

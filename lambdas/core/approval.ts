@@ -5,6 +5,7 @@
  * the run.
  */
 import type { Clock, EventPublisher, ModelRegistry, Notifier, StateStore, TaskTokens } from '../adapters/ports';
+import { KEYS, type RunRecord } from './admission';
 import { RUN_EVENT_TYPES_BY_OUTCOME } from './run-events';
 import { NotFoundError } from './errors';
 
@@ -40,7 +41,11 @@ export async function registerWait(
   if (pkg && pkg.status !== 'PendingManualApproval') {
     return resumeRun(ports, { modelPackageArn: pkg.arn, status: pkg.status, reason: pkg.description ?? `${pkg.status.toLowerCase()} before the run waited` });
   }
-  // Tell people: the run waits for them.
+  // The history shows the run as waiting for a person, and people are told.
+  const run = await ports.state.get<RunRecord>(KEYS.runPk, request.runId);
+  if (run && run.data.status === 'running') {
+    await ports.state.put<RunRecord>({ pk: KEYS.runPk, sk: request.runId, data: { ...run.data, status: 'awaiting-approval' } }, { ifVersion: run.version });
+  }
   const detailType = RUN_EVENT_TYPES_BY_OUTCOME['awaiting-approval'];
   await ports.events.publish(detailType, { runId: request.runId, modelPackageArn: request.modelPackageArn, executionArn: request.executionArn });
   await ports.notifier.notify(

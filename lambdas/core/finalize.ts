@@ -75,7 +75,7 @@ export interface FinalizePorts extends AdmissionPorts {
 export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest): Promise<RunSummary> {
   const { run } = request;
   const previous = await ports.state.get<RunRecord & { summary?: RunSummary; announced?: boolean }>(KEYS.runPk, run.runId);
-  if (previous && previous.data.status !== 'running' && previous.data.summary) {
+  if (previous && previous.data.status !== 'running' && previous.data.status !== 'awaiting-approval' && previous.data.summary) {
     // A retry after the lock was released and the record written: only finish announcing.
     if (!previous.data.announced) await announce(ports, previous.data.summary, run.runId);
     return previous.data.summary;

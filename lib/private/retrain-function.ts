@@ -78,6 +78,8 @@ export class RetrainFunction extends Construct {
       functionName,
       description: props.description,
       entry: join(LAMBDAS_DIR, props.name, 'handler.ts'),
+      // The repository's lock file, so the stack also synthesizes from another working directory.
+      depsLockFilePath: join(LAMBDAS_DIR, '..', 'package-lock.json'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

@@ -7,7 +7,7 @@ import { LocalRetrain, type LocalRetrainOptions } from '../../local/runner';
 import type { LocalFaults } from '../../local/sagemaker/backend';
 
 /** Templates synthesized for tests, shared by every test file (one folder per configuration hash). */
-const ASSEMBLY_CACHE = join(tmpdir(), 'retrain-test-assemblies');
+export const ASSEMBLY_CACHE = join(tmpdir(), 'retrain-test-assemblies');
 
 /** The configuration e2e tests start from: the generator's columns, small and quick. */
 export const E2E_CONFIG: RetrainConfigInput = {

@@ -4,9 +4,9 @@
  * Errors keep SageMaker's wording ("Cannot update in-progress endpoint"), mapped the way the
  * AWS adapters map them.
  */
-import type { BlueGreenDeployment, ModelHosting, ModelPackageInfo, ModelRegistry } from '../lambdas/adapters/ports';
+import type { BlueGreenDeployment, ModelHosting, ModelRegistry } from '../lambdas/adapters/ports';
 import { toDeploymentConfig } from '../lambdas/adapters/sagemaker-hosting';
-import { toModelPackageInfo } from '../lambdas/adapters/sagemaker-registry';
+import { createRegistry } from '../lambdas/adapters/sagemaker-registry';
 import { EndpointBusyError } from '../lambdas/core/deploy';
 import type { LocalSageMaker } from './sagemaker/backend';
 import { SageMakerApiError } from './sagemaker/errors';
@@ -63,38 +63,16 @@ export function localHosting(backend: LocalSageMaker): ModelHosting {
 }
 
 export function localRegistry(backend: LocalSageMaker): ModelRegistry {
-  const describe = async (arn: string): Promise<ModelPackageInfo | undefined> => {
-    try {
-      return toModelPackageInfo(await backend.describeModelPackage(arn));
-    } catch (error) {
-      if (error instanceof SageMakerApiError && error.code === 'ValidationException') return undefined;
-      throw error;
-    }
-  };
-  return {
-    describePackage: describe,
-    async listPackages(group, options = {}) {
-      const found: ModelPackageInfo[] = [];
-      let token: string | undefined;
-      do {
-        const page = await backend.listModelPackages({
-          ModelPackageGroupName: group,
-          ...(options.status ? { ModelApprovalStatus: options.status } : {}),
-          SortBy: 'CreationTime',
-          SortOrder: 'Descending',
-          NextToken: token,
-        });
-        for (const s of page.ModelPackageSummaryList ?? []) {
-          if (options.limit !== undefined && found.length >= options.limit) return found;
-          const info = s.ModelPackageArn ? await describe(s.ModelPackageArn) : undefined;
-          if (info) found.push(info);
-        }
-        token = page.NextToken;
-      } while (token);
-      return found;
+  return createRegistry({
+    async describe(arn) {
+      try {
+        return await backend.describeModelPackage(arn);
+      } catch (error) {
+        if (error instanceof SageMakerApiError && error.code === 'ValidationException') return undefined;
+        throw error;
+      }
     },
-    async setApproval(arn, status, description) {
-      await backend.updateModelPackage({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description });
-    },
-  };
+    list: (input) => backend.listModelPackages(input),
+    update: (input) => backend.updateModelPackage(input),
+  });
 }

@@ -4,25 +4,53 @@ import {
   ListModelPackagesCommand,
   UpdateModelPackageCommand,
   type DescribeModelPackageCommandOutput,
+  type ListModelPackagesInput,
+  type ListModelPackagesOutput,
   type SageMakerClient,
+  type UpdateModelPackageInput,
 } from '@aws-sdk/client-sagemaker';
 import { isAwsError, withAwsErrors } from './aws-errors';
 import type { ModelPackageInfo, ModelRegistry } from './ports';
 
+/** The three registry calls, as the SageMaker API shapes them (the SDK, or local mode's backend). */
+export interface RegistryApi {
+  /** undefined when the package does not exist. */
+  describe(arn: string): Promise<Omit<DescribeModelPackageCommandOutput, '$metadata'> | undefined>;
+  list(input: ListModelPackagesInput): Promise<Pick<ListModelPackagesOutput, 'ModelPackageSummaryList' | 'NextToken'>>;
+  update(input: UpdateModelPackageInput): Promise<unknown>;
+}
+
 export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry {
-  const describe = async (arn: string): Promise<ModelPackageInfo | undefined> => {
-    try {
-      const out = await withAwsErrors({ service: 'SageMaker', operation: 'DescribeModelPackage', context: { arn } }, () =>
-        client.send(new DescribeModelPackageCommand({ ModelPackageName: arn })),
-      );
-      return toModelPackageInfo(out);
-    } catch (error) {
-      // SageMaker reports a missing package as ValidationException "... does not exist".
-      if (isAwsError((error as Error).cause ?? error, 'ValidationException') && /does not exist|not found/i.test(String((error as Error).message))) {
-        return undefined;
+  return createRegistry({
+    async describe(arn) {
+      try {
+        return await withAwsErrors({ service: 'SageMaker', operation: 'DescribeModelPackage', context: { arn } }, () =>
+          client.send(new DescribeModelPackageCommand({ ModelPackageName: arn })),
+        );
+      } catch (error) {
+        // SageMaker reports a missing package as ValidationException "... does not exist".
+        if (isAwsError((error as Error).cause ?? error, 'ValidationException') && /does not exist|not found/i.test(String((error as Error).message))) {
+          return undefined;
+        }
+        throw error;
       }
-      throw error;
-    }
+    },
+    list: (input) =>
+      withAwsErrors({ service: 'SageMaker', operation: 'ListModelPackages', context: { group: input.ModelPackageGroupName } }, () =>
+        client.send(new ListModelPackagesCommand({ ...input, MaxResults: 100 })),
+      ),
+    update: (input) =>
+      withAwsErrors({ service: 'SageMaker', operation: 'UpdateModelPackage', context: { arn: input.ModelPackageArn, status: input.ModelApprovalStatus } }, () =>
+        client.send(new UpdateModelPackageCommand(input)),
+      ),
+  });
+}
+
+/** ModelRegistry on any RegistryApi: newest first, paged, each package described. */
+export function createRegistry(api: RegistryApi): ModelRegistry {
+  const describe = async (arn: string): Promise<ModelPackageInfo | undefined> => {
+    const out = await api.describe(arn);
+    return out ? toModelPackageInfo(out) : undefined;
   };
   return {
     describePackage: describe,
@@ -30,18 +58,13 @@ export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry 
       const found: ModelPackageInfo[] = [];
       let token: string | undefined;
       do {
-        const page = await withAwsErrors({ service: 'SageMaker', operation: 'ListModelPackages', context: { group } }, () =>
-          client.send(
-            new ListModelPackagesCommand({
-              ModelPackageGroupName: group,
-              ...(options.status ? { ModelApprovalStatus: options.status } : {}),
-              SortBy: 'CreationTime',
-              SortOrder: 'Descending',
-              MaxResults: 100,
-              NextToken: token,
-            }),
-          ),
-        );
+        const page = await api.list({
+          ModelPackageGroupName: group,
+          ...(options.status ? { ModelApprovalStatus: options.status } : {}),
+          SortBy: 'CreationTime',
+          SortOrder: 'Descending',
+          NextToken: token,
+        });
         for (const summary of page.ModelPackageSummaryList ?? []) {
           if (options.limit !== undefined && found.length >= options.limit) return found;
           const info = summary.ModelPackageArn ? await describe(summary.ModelPackageArn) : undefined;
@@ -52,9 +75,7 @@ export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry 
       return found;
     },
     async setApproval(arn, status, description) {
-      await withAwsErrors({ service: 'SageMaker', operation: 'UpdateModelPackage', context: { arn, status } }, () =>
-        client.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description.slice(0, 1024) })),
-      );
+      await api.update({ ModelPackageArn: arn, ModelApprovalStatus: status, ApprovalDescription: description.slice(0, 1024) });
     },
   };
 }

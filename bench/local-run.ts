@@ -13,7 +13,7 @@ import { DataGenerator } from '../local/data-generator';
 import { Intrinsics } from '../local/intrinsics';
 import { LocalRetrain } from '../local/runner';
 import type { ExecutionRecord } from '../local/state-machine';
-import { waitLoopStates, type StateMachineDefinition } from './cost';
+import { waitLoopStates, type RunInputs, type StateMachineDefinition } from './cost';
 import { progress, runCase } from './measure';
 import { DATA_DIR } from './storage';
 
@@ -46,18 +46,8 @@ export interface LocalRun {
 
 export interface LocalRunResult {
   readonly configFile: string;
-  readonly config: {
-    readonly trainingInstanceType: string;
-    readonly trainingInstanceCount: number;
-    readonly numRound: number;
-    readonly transformInstanceType: string;
-    readonly endpointInstanceType: string;
-    readonly endpointInstanceCount: number;
-    readonly serverless: boolean;
-    readonly strategy: string;
-    readonly terminationWaitSeconds: number;
-    readonly waitIntervalSeconds: number;
-  };
+  /** What the cost model prices, plus the deployment strategy it reports. */
+  readonly config: RunInputs['config'] & { readonly strategy: string; readonly waitIntervalSeconds: number };
   /** Lambda functions of the template: folder name, memory (MB), timeout (s). */
   readonly functions: Array<{ readonly fn: string; readonly memoryMb: number; readonly timeoutSeconds: number }>;
   /** States of each wait loop of the definition, and the endpoint poll interval. */

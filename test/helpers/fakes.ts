@@ -17,7 +17,7 @@ import type {
   Notifier,
   TaskTokens,
 } from '../../lambdas/adapters/ports';
-import type { Trigger } from '../../lambdas/core/types';
+import type { Champion, Trigger } from '../../lambdas/core/types';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -197,4 +197,19 @@ export class RecordingNotifier implements Notifier {
   async notify(subject: string, message: string): Promise<void> {
     this.messages.push({ subject, message });
   }
+}
+
+/** The champion pointer the monitor tests start from (run-7 of the churn project). */
+export function championFixture(overrides: Partial<Champion> = {}): Champion {
+  return {
+    runId: 'run-7',
+    modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7',
+    modelName: 'churn-run-7',
+    endpointConfigName: 'churn-run-7',
+    metric: { name: 'auc', value: 0.9 },
+    baselineUri: 's3://data-bucket/runs/run-7/baseline.json',
+    schemaUri: 's3://data-bucket/runs/run-7/schema.json',
+    since: '2024-05-01T08:00:00.000Z',
+    ...overrides,
+  };
 }

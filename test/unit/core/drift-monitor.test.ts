@@ -19,6 +19,7 @@ import { captureFile, captureLine, categoricalGenerator, lazyCaptureStream, norm
 import { FakeClock } from '../../helpers/fake-clock';
 import { MemoryMetrics, MemoryObjectStore } from '../../helpers/memory';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
+import { championFixture } from '../../helpers/fakes';
 
 const CITIES = ['Oslo', 'Rome', 'Lima', 'Pune'];
 const WEIGHTS = [0.4, 0.3, 0.2, 0.1];
@@ -38,16 +39,7 @@ const SCHEMA: ModelSchema = {
   ],
 };
 
-const CHAMPION: Champion = {
-  runId: 'run-7',
-  modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7',
-  modelName: 'churn-run-7',
-  endpointConfigName: 'churn-run-7',
-  metric: { name: 'auc', value: 0.9 },
-  baselineUri: 's3://data-bucket/runs/run-7/baseline.json',
-  schemaUri: 's3://data-bucket/runs/run-7/schema.json',
-  since: '2024-05-01T08:00:00.000Z',
-};
+const CHAMPION: Champion = championFixture({ since: '2024-05-01T08:00:00.000Z' });
 
 const SETTINGS: DriftMonitorSettings = {
   projectName: 'churn',

@@ -20,6 +20,7 @@ import { captureFile, captureLine, lazyCaptureStream } from '../../helpers/captu
 import { FakeClock } from '../../helpers/fake-clock';
 import { MemoryMetrics, MemoryObjectStore } from '../../helpers/memory';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
+import { championFixture } from '../../helpers/fakes';
 
 const NOW = '2024-05-02T12:00:00.000Z';
 const CAPTURE = 'capture/churn-endpoint/AllTraffic/2024/05/02/09/';
@@ -33,16 +34,7 @@ const BINARY_SCHEMA: ModelSchema = {
   features: [{ name: 'x', kind: 'numeric' }],
 };
 
-const CHAMPION: Champion = {
-  runId: 'run-7',
-  modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7',
-  modelName: 'churn-run-7',
-  endpointConfigName: 'churn-run-7',
-  metric: { name: 'auc', value: 0.9 },
-  baselineUri: 's3://data-bucket/runs/run-7/baseline.json',
-  schemaUri: 's3://data-bucket/runs/run-7/schema.json',
-  since: '2024-05-02T08:00:00.000Z',
-};
+const CHAMPION: Champion = championFixture({ since: '2024-05-02T08:00:00.000Z' });
 
 const SETTINGS: QualityMonitorSettings = {
   projectName: 'churn',

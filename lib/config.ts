@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { METRICS, metricsFor, type Direction, type MetricName, type ProblemType } from '../lambdas/core/types';
+import { validateAwsRules } from './config-rules';
 
 export { METRICS, metricsFor, type Direction, type MetricName, type ProblemType };
 
@@ -27,17 +28,61 @@ const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(1);
 
 /** A schedule expression as EventBridge accepts it, or "off". */
-export const scheduleExpression = z.string().refine(
-  (value) => {
-    const rate = RATE.exec(value);
-    if (rate) {
-      const n = Number(rate[1]);
-      return n > 0 && (n === 1) === !rate[2].endsWith('s');
+export const scheduleExpression = z.string().superRefine((value, ctx) => {
+  const rate = RATE.exec(value);
+  if (rate) {
+    const n = Number(rate[1]);
+    if (n > 0 && (n === 1) === !rate[2].endsWith('s')) return;
+  } else if (CRON.test(value)) {
+    const problem = cronProblem(value.slice(5, -1).split(' '));
+    if (!problem) return;
+    ctx.addIssue({ code: 'custom', input: value, message: `expected a valid EventBridge cron expression: ${problem}` });
+    return;
+  }
+  ctx.addIssue({
+    code: 'custom',
+    input: value,
+    message: 'expected "rate(<n> <unit>)" (singular unit for 1, plural otherwise) or "cron(<6 fields>)"',
+  });
+});
+
+/**
+ * EventBridge User Guide, "Creating a rule that runs on a schedule" (cron expressions): six
+ * fields — minutes 0-59, hours 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 1-7
+ * or SUN-SAT, year 1970-2199 — and "if you specify a value or a * in one of the [day] fields,
+ * you must use a ? in the other".
+ */
+function cronProblem(fields: string[]): string | undefined {
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    return `exactly one of day-of-month ("${dayOfMonth}") and day-of-week ("${dayOfWeek}") must be "?"`;
+  }
+  const months = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+  const days = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+  const checks: Array<[string, string, number, number, string[], RegExp]> = [
+    ['minutes', minutes, 0, 59, [], /^$/],
+    ['hours', hours, 0, 23, [], /^$/],
+    ['day-of-month', dayOfMonth, 1, 31, [], /^(\?|L|LW|\d{1,2}W)$/],
+    ['month', month, 1, 12, months, /^$/],
+    ['day-of-week', dayOfWeek, 1, 7, days, /^(\?|L|\d#[1-5]|\dL)$/],
+    ['year', year, 1970, 2199, [], /^$/],
+  ];
+  for (const [name, field, min, max, names, special] of checks) {
+    for (const item of field.split(',')) {
+      if (special.test(item)) continue;
+      const [range, step] = item.split('/');
+      if (step !== undefined && !/^\d+$/.test(step)) return `${name} "${field}": bad increment "${step}"`;
+      if (range === '*') continue;
+      const ends = range.split('-');
+      const valid = ends.length <= 2 && ends.every((end) => {
+        const n = names.indexOf(end.toUpperCase()) >= 0 ? min + names.indexOf(end.toUpperCase()) : /^\d+$/.test(end) ? Number(end) : Number.NaN;
+        return n >= min && n <= max;
+      });
+      if (!valid) return `${name} "${field}": expected values ${min}-${max}${names.length ? ` or ${names[0]}-${names[names.length - 1]}` : ''}`;
     }
-    return CRON.test(value);
-  },
-  { message: 'expected "rate(<n> <unit>)" (singular unit for 1, plural otherwise) or "cron(<6 fields>)"' },
-);
+  }
+  return undefined;
+}
 
 const DEFAULT_METRIC: Record<ProblemType, MetricName> = { binary: 'auc', multiclass: 'macro_f1', regression: 'rmse' };
 
@@ -119,7 +164,7 @@ const trainingSchema = z
         securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { message: 'expected a security group id "sg-..."' })).min(1),
       })
       .optional()
-      .describe('Run training and transform jobs in these subnets. Default: no VPC (network isolation still on).'),
+      .describe('Run training and transform jobs in these subnets (not with a serverless endpoint). Default: no VPC (network isolation still on).'),
   })
   .prefault({})
   .superRefine((t, ctx) => {
@@ -163,8 +208,8 @@ const evaluationSchema = z
 const strategySchema = z
   .strictObject({
     type: z.enum(['all-at-once', 'canary', 'linear']).default('all-at-once').describe('Blue/green traffic shifting.'),
-    canaryPercent: z.number().gt(0).lt(100).default(10).describe('Canary: share of capacity that gets traffic first.'),
-    linearStepPercent: z.number().gt(0).lt(100).default(25).describe('Linear: share of capacity shifted per step.'),
+    canaryPercent: z.number().gt(0).lt(100).default(10).describe('Canary: share of capacity that gets traffic first (whole percent, 1-50, at least one instance).'),
+    linearStepPercent: z.number().gt(0).lt(100).default(25).describe('Linear: share of capacity shifted per step (whole percent, 10-50, at least one instance).'),
     waitIntervalSeconds: z.number().int().min(0).max(3600).default(300).describe('Canary/linear: bake time between steps.'),
     terminationWaitSeconds: z.number().int().min(0).max(3600).default(300).describe('Keep the old fleet this long after shifting.'),
   })
@@ -315,6 +360,7 @@ export const configSchema = z
     retention: retentionSchema,
   })
   .superRefine(validateDataset)
+  .superRefine(validateAwsRules)
   .transform(resolveEvaluation);
 
 export type RetrainConfigInput = z.input<typeof configSchema>;

@@ -86,8 +86,9 @@ export class Monitoring extends Construct {
     for (const fn of [this.driftMonitor, this.qualityMonitor]) {
       props.table.grantReadWriteData(fn.function);
       props.bucket.grantRead(fn.function, 'capture/*');
-      props.bucket.grantRead(fn.function, 'runs/*/baseline.json');
-      props.bucket.grantRead(fn.function, 'runs/*/schema.json');
+      // The champion's baseline and schema (models/ never expires while a model may serve).
+      props.bucket.grantRead(fn.function, 'models/*/baseline.json');
+      props.bucket.grantRead(fn.function, 'models/*/schema.json');
       fn.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],
@@ -187,7 +188,7 @@ export class Monitoring extends Construct {
     acknowledgeWildcards(this, [
       GRANT_ACTIONS,
       {
-        finding: /^Resource::<\w+\.Arn>\/(capture\/\*|ground-truth\/\*|runs\/\*\/(baseline|schema)\.json|monitoring\/(drift|quality)\/\*)$/,
+        finding: /^Resource::<\w+\.Arn>\/(capture\/\*|ground-truth\/\*|models\/\*\/(baseline|schema)\.json|monitoring\/(drift|quality)\/\*)$/,
         reason: "One key pattern of the data bucket: capture hours, uploaded labels, each run's baseline/schema, or one report folder.",
       },
     ]);

@@ -7,7 +7,7 @@ import { Storage } from './storage';
 import { Triggers } from './triggers';
 import { Monitoring } from './monitoring';
 import { Dashboard } from './dashboard';
-import { CONFIG_HASH_METADATA, resourceNames } from './types';
+import { CONFIG_HASH_METADATA, PROJECT_TAG, resourceNames } from './types';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -31,7 +31,7 @@ export class RetrainStack extends Stack {
     const { config } = props;
     const projectName = config.project.name;
     const removalPolicy = config.retention.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    Tags.of(this).add('retrain:project', projectName);
+    Tags.of(this).add(PROJECT_TAG, projectName);
     this.templateOptions.metadata = { [CONFIG_HASH_METADATA]: configHash(config) };
 
     this.storage = new Storage(this, 'Storage', {

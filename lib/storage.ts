@@ -1,9 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DATA_PREFIXES } from './types';
+import { DATA_PREFIXES, resourceNames } from './types';
 
 /** How long retrain keeps what it writes; users' raw data is never expired. */
 export interface StorageLifecycle {
@@ -57,6 +57,7 @@ export class Storage extends Construct {
       removalPolicy,
       pendingWindow: Duration.days(30),
     });
+    this.allowLogGroups(props.projectName);
 
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -87,15 +88,55 @@ export class Storage extends Construct {
       removalPolicy,
       autoDeleteObjects: false,
       // Only what retrain writes expires; raw/ and ground-truth/ belong to users and are
-      // kept with all their versions.
+      // kept with all their versions; models/ is kept while current.
       lifecycleRules: [
         ...expiring(DATA_PREFIXES.capture, lifecycle.captureDays, lifecycle.noncurrentVersionDays),
         ...expiring(DATA_PREFIXES.runs, lifecycle.runsDays, lifecycle.noncurrentVersionDays),
         ...expiring(DATA_PREFIXES.quarantine, lifecycle.runsDays, lifecycle.noncurrentVersionDays),
         ...expiring(DATA_PREFIXES.monitoring, lifecycle.monitoringDays, lifecycle.noncurrentVersionDays),
+        // Models (artifacts and the documents their packages reference) never expire while
+        // current: a champion or a rollback target needs them. Overwritten or deleted versions do.
+        {
+          id: 'expire-noncurrent-models',
+          prefix: DATA_PREFIXES.models,
+          noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionDays),
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
+  }
+
+  /**
+   * CloudWatch Logs encrypts the project's log groups (functions and state machine) with the
+   * key as its regional service principal, and only for those log groups. CDK adds no such
+   * statement for a log group's `encryptionKey`; without it the log groups fail to create.
+   * Source: CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"
+   * (step 2, the key policy), and Step Functions Developer Guide, "Data at rest encryption"
+   * (delivery.logs.amazonaws.com decrypts to deliver vended logs of an encrypted state machine).
+   */
+  private allowLogGroups(projectName: string): void {
+    const stack = Stack.of(this);
+    const logGroupArns = resourceNames(projectName).logGroups.patterns.map((pattern) =>
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: pattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsForTheProjectLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'], // in a key policy "*" means this key
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArns } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowLogDeliveryOfTheStateMachine',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['kms:Decrypt'],
+        resources: ['*'], // in a key policy "*" means this key
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
   }
 
   /** Read access to one or more key patterns of the data bucket, with the key. */

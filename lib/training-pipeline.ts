@@ -14,9 +14,11 @@ import type { RetrainConfig } from './config';
 import { acknowledgeWildcards, ARN_PREFIX, GRANT_ACTIONS, unscoped } from './private/nag';
 import { RetrainFunction } from './private/retrain-function';
 import { SageMakerRoles } from './private/sagemaker-roles';
+import { grantExecutionKey } from './private/state-machine-key';
+import { hasInstanceStorage } from './private/instance-storage';
 import { XGBOOST_IMAGE_ACCOUNTS } from './private/xgboost-images';
 import { EVENT_SOURCE } from '../lambdas/core/run-events';
-import { resourceNames } from './types';
+import { PROJECT_TAG, resourceNames } from './types';
 
 export interface TrainingPipelineProps {
   /** The validated configuration. */
@@ -76,6 +78,7 @@ export class TrainingPipeline extends Construct {
   private readonly config: RetrainConfig;
   private readonly bucketName: string;
   private readonly keyArnValue: string;
+  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -87,6 +90,7 @@ export class TrainingPipeline extends Construct {
     this.endpointName = this.names.endpoint;
     this.bucketName = props.bucket.bucketName;
     this.keyArnValue = props.key.keyArn;
+    this.key = props.key;
 
     const roles = new SageMakerRoles(this, 'SageMakerRoles', {
       projectName: config.project.name,
@@ -98,6 +102,13 @@ export class TrainingPipeline extends Construct {
     this.modelRole = roles.modelRole;
 
     this.endpointAlarms = this.createEndpointAlarms(props);
+    // SageMaker reads the auto-rollback alarms of a blue/green update with the endpoint's
+    // execution role (the model role) while the new fleet bakes. Source: SageMaker Developer
+    // Guide, "Auto-Rollback Configuration and Monitoring" ("Ensure that your IAM execution role
+    // has permission to perform the cloudwatch:DescribeAlarms action on the auto-rollback alarms").
+    this.modelRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.endpointAlarms.map((alarm) => alarm.alarmArn) }),
+    );
     this.modelPackageGroup = new sagemaker.CfnModelPackageGroup(this, 'ModelPackageGroup', {
       modelPackageGroupName: this.names.modelPackageGroup,
       modelPackageGroupDescription: `retrain (${config.project.name}): every candidate, with its evaluation, baseline and run metadata`,
@@ -105,7 +116,7 @@ export class TrainingPipeline extends Construct {
     this.functions = this.createFunctions(props);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${this.names.stateMachine}`,
+      logGroupName: this.names.logGroups.stateMachine,
       retention: config.retention.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.key,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -124,6 +135,23 @@ export class TrainingPipeline extends Construct {
     this.grantSageMaker(props);
     this.acknowledgeWildcards();
     this.stateMachine.node.addDependency(this.modelPackageGroup);
+  }
+
+  /**
+   * Lets the grantee start runs: states:StartExecution on the pipeline and the project key for
+   * the execution input Step Functions encrypts on the caller's behalf.
+   */
+  grantStartRun(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.stateMachine.grantStartExecution(grantee);
+    grantExecutionKey(grantee, this.key, this.stateMachine.stateMachineArn, 'start');
+    return grant;
+  }
+
+  /** Lets the grantee read runs: describe executions and their history, with the project key. */
+  grantReadRuns(grantee: iam.IGrantable): iam.Grant {
+    const grant = this.stateMachine.grantRead(grantee);
+    grantExecutionKey(grantee, this.key, this.stateMachine.stateMachineArn, 'read');
+    return grant;
   }
 
   // ---------------------------------------------------------------- functions
@@ -169,8 +197,10 @@ export class TrainingPipeline extends Construct {
     props.bucket.grantRead(functions.etl.function, `${config.dataset.rawPrefix}*`);
     props.bucket.grantReadWrite(functions.etl.function, 'runs/*');
     props.bucket.grantPut(functions.etl.function, 'quarantine/*');
+    props.bucket.grantRead(functions.etl.function, 'models/*/schema.json'); // the champion's schema
     props.bucket.grantRead(functions.evaluate.function, 'runs/*');
     props.bucket.grantPut(functions.evaluate.function, 'runs/*/evaluation.json');
+    for (const document of ['schema', 'baseline', 'evaluation']) props.bucket.grantPut(functions.evaluate.function, `models/*/${document}.json`);
     props.bucket.grantRead(functions.admit.function, 'runs/*/manifest.json');
     props.topic.grantPublish(functions.finalize.function);
     props.topic.grantPublish(functions.approval.function);
@@ -189,8 +219,13 @@ export class TrainingPipeline extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     // Admission checks whether a lock holder still runs; finalize starts the follow-up run.
+    // The state machine's data is encrypted with the project key: both need it for this
+    // state machine's encryption context, as the approval function does to resume a run.
     functions.admit.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionArns] }));
+    grantExecutionKey(functions.admit.role, props.key, stateMachineArn, 'read');
     functions.finalize.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+    grantExecutionKey(functions.finalize.role, props.key, stateMachineArn, 'start');
+    grantExecutionKey(functions.approval.role, props.key, stateMachineArn, 'start');
     for (const fn of [functions.finalize, functions.approval]) {
       fn.role.addToPolicy(
         new iam.PolicyStatement({
@@ -219,9 +254,17 @@ export class TrainingPipeline extends Construct {
       }),
     );
     functions.promote.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: [sagemakerArn('endpoint', this.names.endpoint)] }),
+    );
+    // The name prefix also matches other projects whose names extend this one (project
+    // "retrain" and "retrain-staging-..."): deletion also needs this project's tag, which every
+    // config the pipeline creates carries. The endpoint-config resource type takes
+    // aws:ResourceTag (Service Authorization Reference for Amazon SageMaker).
+    functions.promote.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpoint'],
-        resources: [sagemakerArn('endpoint-config', prefix), sagemakerArn('endpoint', this.names.endpoint)],
+        actions: ['sagemaker:DeleteEndpointConfig'],
+        resources: [sagemakerArn('endpoint-config', prefix)],
+        conditions: { StringEquals: { [`aws:ResourceTag/${PROJECT_TAG}`]: config.project.name } },
       }),
     );
     // ListEndpointConfigs has no resource-level permissions.
@@ -420,12 +463,13 @@ export class TrainingPipeline extends Construct {
               },
             },
           })),
-          OutputDataConfig: { 'S3OutputPath.$': `States.Format('${s3('runs/{}/model')}', $.runId)`, KmsKeyId: this.keyArn() },
+          // models/ never expires: the artifact serves as long as its package may (README: data layout).
+          OutputDataConfig: { 'S3OutputPath.$': `States.Format('${s3('models/{}')}', $.runId)`, KmsKeyId: this.keyArn() },
           ResourceConfig: {
             InstanceType: c.training.instanceType,
             InstanceCount: c.training.instanceCount,
             VolumeSizeInGB: c.training.volumeSizeGb,
-            VolumeKmsKeyId: this.keyArn(),
+            ...this.volumeKey('VolumeKmsKeyId', c.training.instanceType),
           },
           StoppingCondition: {
             MaxRuntimeInSeconds: c.training.maxRuntimeSeconds,
@@ -440,7 +484,7 @@ export class TrainingPipeline extends Construct {
           EnableNetworkIsolation: true,
           EnableInterContainerTrafficEncryption: c.training.instanceCount > 1,
           ...this.vpcConfig(),
-          Tags: [{ Key: 'retrain:project', Value: c.project.name }],
+          Tags: [{ Key: PROJECT_TAG, Value: c.project.name }],
         },
         ResultSelector: { 'jobName.$': '$.TrainingJobName', 'modelArtifacts.$': '$.ModelArtifacts.S3ModelArtifacts' },
         ResultPath: '$.training',
@@ -458,9 +502,8 @@ export class TrainingPipeline extends Construct {
           'ModelName.$': `States.Format('${n.runResource('{}')}', $.runId)`,
           PrimaryContainer: { Image: image, 'ModelDataUrl.$': '$.training.modelArtifacts' },
           ExecutionRoleArn: this.modelRole.roleArn,
-          EnableNetworkIsolation: true,
-          ...this.vpcConfig(),
-          Tags: [{ Key: 'retrain:project', Value: c.project.name }],
+          ...this.modelIsolation(),
+          Tags: [{ Key: PROJECT_TAG, Value: c.project.name }],
         },
         ResultPath: null,
       },
@@ -495,8 +538,12 @@ export class TrainingPipeline extends Construct {
                 Accept: 'text/csv',
                 KmsKeyId: this.keyArn(),
               },
-              TransformResources: { InstanceType: c.evaluation.transformInstanceType, InstanceCount: 1, VolumeKmsKeyId: this.keyArn() },
-              Tags: [{ Key: 'retrain:project', Value: c.project.name }],
+              TransformResources: {
+                InstanceType: c.evaluation.transformInstanceType,
+                InstanceCount: 1,
+                ...this.volumeKey('VolumeKmsKeyId', c.evaluation.transformInstanceType),
+              },
+              Tags: [{ Key: PROJECT_TAG, Value: c.project.name }],
             },
             ResultPath: null,
           },
@@ -579,8 +626,8 @@ export class TrainingPipeline extends Construct {
           'EndpointConfigName.$': `States.Format('${n.runResource('{}')}', $.runId)`,
           ProductionVariants: [this.productionVariant()],
           ...this.dataCapture(s3('capture')),
-          ...(c.deployment.serverless ? {} : { KmsKeyId: this.keyArn() }),
-          Tags: [{ Key: 'retrain:project', Value: c.project.name }],
+          ...(c.deployment.serverless ? {} : this.volumeKey('KmsKeyId', c.deployment.instanceType)),
+          Tags: [{ Key: PROJECT_TAG, Value: c.project.name }],
         },
         ResultPath: null,
       },
@@ -795,7 +842,8 @@ export class TrainingPipeline extends Construct {
     acknowledgeWildcards(this, [
       GRANT_ACTIONS,
       {
-        finding: /^Resource::<\w+\.Arn>\/(raw\/\*|runs\/\*|runs\/\*\/(model|checkpoints|data|transform)\/\*|runs\/\*\/(manifest|evaluation)\.json|quarantine\/\*|capture\/\*)$/,
+        finding:
+          /^Resource::<\w+\.Arn>\/(raw\/\*|runs\/\*|runs\/\*\/(checkpoints|data|transform)\/\*|runs\/\*\/(manifest|evaluation)\.json|models\/\*|models\/\*\/(schema|baseline|evaluation)\.json|quarantine\/\*|capture\/\*)$/,
         reason: 'One key pattern of the data bucket: run ids are chosen at run time, so objects of runs/<runId>/ can only be named by pattern.',
       },
       {
@@ -880,9 +928,28 @@ export class TrainingPipeline extends Construct {
     ]);
   }
 
+  /**
+   * Network isolation and the VPC of the model, which batch transform and the endpoint share.
+   * Serverless endpoints support neither (SageMaker Developer Guide, Serverless Inference:
+   * "Feature exclusions" lists VPC configuration and network isolation), so a serverless
+   * deployment's model has neither; training keeps both.
+   */
+  private modelIsolation(): Record<string, unknown> {
+    if (this.config.deployment.serverless) return {};
+    return { EnableNetworkIsolation: true, ...this.vpcConfig() };
+  }
+
   private vpcConfig(): Record<string, unknown> {
     const vpc = this.config.training.vpc;
     return vpc ? { VpcConfig: { Subnets: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } } : {};
+  }
+
+  /**
+   * The project key for an instance's storage volume, unless the instance type has local NVMe
+   * storage: that is encrypted by the instance's hardware and SageMaker rejects a KMS key for it.
+   */
+  private volumeKey(member: 'VolumeKmsKeyId' | 'KmsKeyId', instanceType: string): Record<string, string> {
+    return hasInstanceStorage(instanceType) ? {} : { [member]: this.keyArn() };
   }
 
   private keyArn(): string {

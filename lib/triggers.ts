@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { scheduleExpression } from './config';
+import { grantExecutionKey } from './private/state-machine-key';
 
 export interface TriggersProps {
   /** Prefix of rule, queue and alarm names. */
@@ -76,6 +77,8 @@ const MAX_EVENT_AGE = Duration.hours(24);
 export class Triggers extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The role EventBridge assumes to start runs. */
+  readonly startRunRole: iam.Role;
   readonly scheduleRule?: events.Rule;
   readonly newDataRule?: events.Rule;
   readonly degradationRule?: events.Rule;
@@ -119,9 +122,19 @@ export class Triggers extends Construct {
     });
     this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.topic));
 
+    // One role for every rule that starts a run. The state machine is encrypted with the
+    // project key, so starting an execution also needs the key (see grantExecutionKey).
+    this.startRunRole = new iam.Role(this, 'StartRunRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: `${props.projectName}: EventBridge rules start the retraining pipeline`,
+    });
+    props.stateMachine.grantStartExecution(this.startRunRole);
+    grantExecutionKey(this.startRunRole, props.key, props.stateMachine.stateMachineArn, 'start');
+
     const target = (input: events.RuleTargetInput) =>
       new targets.SfnStateMachine(props.stateMachine, {
         input,
+        role: this.startRunRole,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: RETRY_ATTEMPTS,
         maxEventAge: MAX_EVENT_AGE,

@@ -7,6 +7,8 @@ export const DATA_PREFIXES = {
   quarantine: 'quarantine/',
   capture: 'capture/',
   groundTruth: 'ground-truth/',
+  /** Everything a registered model package references: never expired while it may serve. */
+  models: 'models/',
   monitoring: 'monitoring/',
   driftReports: 'monitoring/drift/',
   qualityReports: 'monitoring/quality/',
@@ -37,8 +39,18 @@ export function resourceNames(projectName: string) {
       deadLetters: `${projectName}-trigger-dlq`,
     },
     metricsNamespace: 'retrain',
+    /** Log groups of the functions and the state machine (encrypted with the project key). */
+    logGroups: {
+      function: (name: string) => `/aws/lambda/${projectName}-${name}`,
+      stateMachine: `/aws/vendedlogs/states/${projectName}-pipeline`,
+      /** Every log group above, as an ARN resource pattern (`log-group:<pattern>`). */
+      patterns: [`/aws/lambda/${projectName}-*`, `/aws/vendedlogs/states/${projectName}-pipeline`],
+    },
   } as const;
 }
+
+/** The tag on every resource of a project (stack resources and what the pipeline creates). */
+export const PROJECT_TAG = 'retrain:project';
 
 /** Template metadata key holding the hash of the configuration it was synthesized from. */
 export const CONFIG_HASH_METADATA = 'retrain:configHash';

@@ -14,6 +14,7 @@
  * Memory stays flat however many rows the window has: files are streamed line by line and the
  * window keeps bounded samples and counts (CurrentWindow).
  */
+import { readChampionDocument } from './model-documents';
 import { z } from 'zod';
 import type { Clock, MetricDatum, MetricsSink, ObjectStore, StateItem, StateStore } from '../adapters/ports';
 import { captureHourPrefixes, newCaptureStats, readCaptureRecords } from './capture';
@@ -103,8 +104,8 @@ export async function runDriftMonitor(ports: MonitorPorts, settings: DriftMonito
 }
 
 async function measureWindow(ports: MonitorPorts, settings: DriftMonitorSettings, champion: Champion, start: Date, end: Date): Promise<DriftReport> {
-  const baseline = parseBaseline(await readDocument(ports.objects, champion.baselineUri), champion.baselineUri);
-  const schema = parseModelSchema(await readDocument(ports.objects, champion.schemaUri), champion.schemaUri);
+  const baseline = parseBaseline(await readChampionDocument(ports.objects, keyOfUri(champion.baselineUri), 'baseline', champion.runId), champion.baselineUri);
+  const schema = parseModelSchema(await readChampionDocument(ports.objects, keyOfUri(champion.schemaUri), 'schema', champion.runId), champion.schemaUri);
   const decode = captureDecoder(baseline, schema, champion.schemaUri);
   const window = new CurrentWindow(baseline, {
     start: start.toISOString(),

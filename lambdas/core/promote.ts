@@ -5,6 +5,7 @@
  */
 import type { Clock, ModelHosting, StateStore } from '../adapters/ports';
 import { messageOf } from './errors';
+import { RUN_ID_PATTERN } from './triggers';
 import type { Champion } from './types';
 
 export const CHAMPION_KEY = { pk: 'CHAMPION', sk: 'CURRENT' } as const;
@@ -53,7 +54,10 @@ export async function promoteChampion(
 
   const endpoint = await ports.hosting.describeEndpoint(request.endpointName);
   const inUse = new Set([request.endpointConfigName, endpoint?.endpointConfigName].filter((n): n is string => Boolean(n)));
-  const configs = await ports.hosting.listEndpointConfigs(request.configPrefix);
+  // Only configs this project created: `<project>-<runId>`. A prefix alone would also match
+  // other projects whose names extend this one (retrain-staging-... for project retrain).
+  const own = new RegExp(`^${escapeRegExp(request.configPrefix)}${RUN_ID_PATTERN}$`);
+  const configs = (await ports.hosting.listEndpointConfigs(request.configPrefix)).filter((c) => own.test(c.name));
   const stale = configs.slice(request.keepConfigs).filter((c) => !inUse.has(c.name));
   const deletedConfigs: string[] = [];
   const cleanupFailures: PromoteResult['cleanupFailures'] = [];
@@ -66,4 +70,8 @@ export async function promoteChampion(
     }
   }
   return { champion, previousChampionRunId: retried ? null : (previous?.data.runId ?? null), deletedConfigs, cleanupFailures };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

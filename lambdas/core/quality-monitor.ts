@@ -22,7 +22,8 @@
  */
 import type { MetricDatum, StateItem, StateStore } from '../adapters/ports';
 import { joinKey, newCaptureStats, readCaptureRecords, type CaptureStats } from './capture';
-import { captureFiles, parseModelSchema, readDocument, type MonitorPorts } from './drift-monitor';
+import { captureFiles, keyOfUri, parseModelSchema, type MonitorPorts } from './drift-monitor';
+import { readChampionDocument } from './model-documents';
 import { parseDecimal } from './encoding';
 import { InvalidInputError } from './errors';
 import { readLines } from './lines';
@@ -172,7 +173,7 @@ async function measureQuality(
   captureStart: Date,
   end: Date,
 ): Promise<QualityReport> {
-  const schema = parseModelSchema(await readDocument(ports.objects, champion.schemaUri), champion.schemaUri);
+  const schema = parseModelSchema(await readChampionDocument(ports.objects, keyOfUri(champion.schemaUri), 'schema', champion.runId), champion.schemaUri);
   if (!METRICS_BY_PROBLEM[schema.problemType].includes(settings.metric)) {
     throw new InvalidInputError(
       `metric "${settings.metric}" does not apply to the champion's ${schema.problemType} model (use ${METRICS_BY_PROBLEM[schema.problemType].join(', ')})`,

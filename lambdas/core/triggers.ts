@@ -142,6 +142,9 @@ function parseWith<T extends z.ZodType>(schema: T, value: object, allowedFields:
 }
 
 /** Run ids sort by time and are valid in SageMaker names: `20261127-170102-3fa1c9`. */
+/** Run ids as makeRunId writes them: `yyyymmdd-hhmmss-<6 hex>`. */
+export const RUN_ID_PATTERN = '\\d{8}-\\d{6}-[0-9a-f]{6}';
+
 export function makeRunId(now: Date, seed: string): string {
   const iso = now.toISOString();
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;

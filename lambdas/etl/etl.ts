@@ -1,3 +1,4 @@
+import { readChampionDocument } from '../core/model-documents';
 import { z } from 'zod';
 import type { Clock, ObjectStore, StateStore } from '../adapters/ports';
 import { keyOf, parseEvent, s3Uri } from '../adapters/runtime';
@@ -73,9 +74,7 @@ export function createEtlHandler(ports: EtlPorts) {
 
 async function readSchema(ports: EtlPorts, champion: Champion): Promise<ModelSchema> {
   const key = keyOf(ports.bucket, champion.schemaUri);
-  const { body } = await ports.store.read(key);
-  let text = '';
-  for await (const chunk of body) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  const text = await readChampionDocument(ports.store, key, 'schema', champion.runId);
   try {
     return JSON.parse(text) as ModelSchema;
   } catch (error) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ObjectStore } from '../adapters/ports';
 import { parseEvent, s3Uri } from '../adapters/runtime';
 import { evaluateRun, evaluationKey } from '../core/evaluate';
+import { keepModelDocuments } from '../core/model-documents';
 import type { Evaluation } from '../core/types';
 
 export const evaluateEventSchema = z.strictObject({
@@ -54,6 +55,12 @@ export function createEvaluateHandler(ports: { store: ObjectStore; bucket: strin
       },
     );
     const { decision } = evaluation;
+    // The package references copies that never expire (runs/ does): see core/model-documents.
+    const kept = await keepModelDocuments(ports.store, runId, {
+      'schema.json': prepared.keys.schema,
+      'baseline.json': prepared.keys.baseline,
+      'evaluation.json': evaluationKey(runId),
+    });
     const metadata: Record<string, string> = {
       runId,
       trigger: request.trigger.type,
@@ -65,16 +72,16 @@ export function createEvaluateHandler(ports: { store: ObjectStore; bucket: strin
       decision: decision.passed ? 'passed' : 'failed',
       reason: decision.reason,
       manifest: s3Uri(ports.bucket, prepared.keys.manifest),
-      schema: s3Uri(ports.bucket, prepared.keys.schema),
+      schema: s3Uri(ports.bucket, kept['schema.json']),
       rows: Object.entries(prepared.rows).map(([k, v]) => `${k}=${v}`).join(' '),
     };
     return {
       ...evaluation,
       approvalStatus: decision.passed ? (request.manualApproval ? 'PendingManualApproval' : 'Approved') : 'Rejected',
       metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, metadataValue(v)])),
-      evaluationUri: s3Uri(ports.bucket, evaluationKey(runId)),
-      baselineUri: s3Uri(ports.bucket, prepared.keys.baseline),
-      schemaUri: s3Uri(ports.bucket, prepared.keys.schema),
+      evaluationUri: s3Uri(ports.bucket, kept['evaluation.json']),
+      baselineUri: s3Uri(ports.bucket, kept['baseline.json']),
+      schemaUri: s3Uri(ports.bucket, kept['schema.json']),
     };
   };
 }

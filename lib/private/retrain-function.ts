@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { resourceNames } from '../types';
 import { acknowledgeWildcards, OWN_LOG_STREAMS, unscoped } from './nag';
 
 /** Where the Lambda sources live: lambdas/<name>/handler.ts. */
@@ -58,7 +59,7 @@ export class RetrainFunction extends Construct {
     super(scope, id);
     const functionName = `${props.projectName}-${props.name}`;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${functionName}`,
+      logGroupName: resourceNames(props.projectName).logGroups.function(props.name),
       retention: props.logRetentionDays,
       encryptionKey: props.key,
       removalPolicy: RemovalPolicy.DESTROY,

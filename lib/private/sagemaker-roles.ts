@@ -18,7 +18,7 @@ export interface SageMakerRolesProps {
 
 /**
  * The two execution roles SageMaker assumes, each with only what its jobs touch:
- * - training: reads runs/, writes runs/<id>/model/ and runs/<id>/checkpoints/;
+ * - training: reads runs/, writes models/<id>/ (the artifact) and runs/<id>/checkpoints/;
  * - model (batch transform and the endpoint): reads model artifacts and test splits,
  *   writes runs/<id>/transform/ and the endpoint's data capture under capture/.
  */
@@ -37,14 +37,14 @@ export class SageMakerRoles extends Construct {
       description: `retrain (${props.projectName}): SageMaker training jobs`,
     });
     props.bucket.grantRead(this.trainingRole, 'runs/*');
-    props.bucket.grantPut(this.trainingRole, 'runs/*/model/*');
+    props.bucket.grantPut(this.trainingRole, 'models/*');
     props.bucket.grantPut(this.trainingRole, 'runs/*/checkpoints/*');
 
     this.modelRole = new iam.Role(this, 'Model', {
       assumedBy: principal,
       description: `retrain (${props.projectName}): batch transform and the endpoint`,
     });
-    props.bucket.grantRead(this.modelRole, 'runs/*/model/*');
+    props.bucket.grantRead(this.modelRole, 'models/*');
     props.bucket.grantRead(this.modelRole, 'runs/*/data/*');
     props.bucket.grantPut(this.modelRole, 'runs/*/transform/*');
     props.bucket.grantPut(this.modelRole, 'capture/*');

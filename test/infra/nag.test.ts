@@ -12,7 +12,7 @@ describe('cdk-nag AwsSolutions', () => {
     const { app } = buildStack({
       notifications: { email: 'ops@example.com' },
       training: { spot: { enabled: true, maxWaitSeconds: 7200 }, vpc: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } },
-      deployment: { manualApproval: true, strategy: { type: 'canary' } },
+      deployment: { manualApproval: true, instanceCount: 2, strategy: { type: 'canary', canaryPercent: 50 } },
       triggers: { extraAlarmArns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:latency'], newData: { suffix: '_SUCCESS' } },
     });
 

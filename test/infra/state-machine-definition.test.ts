@@ -24,8 +24,11 @@ const ALL_ON: RetrainConfigInput = {
     spot: { enabled: true, maxWaitSeconds: 10800 },
     vpc: { subnetIds: ['subnet-0abc', 'subnet-0def'], securityGroupIds: ['sg-0abc'] },
   },
-  deployment: { manualApproval: true, approvalTimeoutHours: 48, serverless: { memorySizeMb: 3072, maxConcurrency: 10 } },
+  deployment: { manualApproval: true, approvalTimeoutHours: 48, instanceCount: 2, strategy: { type: 'canary', canaryPercent: 50 } },
 };
+
+/** A serverless endpoint (which excludes a VPC: SageMaker Serverless Inference, feature exclusions). */
+const SERVERLESS: RetrainConfigInput = { deployment: { serverless: { memorySizeMb: 3072, maxConcurrency: 10 } } };
 
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 const SAGEMAKER_TRANSIENT = ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException'];
@@ -176,7 +179,7 @@ describe('state machine: training', () => {
     expect(train.Parameters!.StoppingCondition).not.toHaveProperty('MaxWaitTimeInSeconds');
   });
 
-  it('reads the train and validation splits of the run and writes the model under runs/<runId>/model', () => {
+  it('reads the train and validation splits of the run and writes the model under models/<runId>, which never expires', () => {
     const bucket = renderToken(byDefault, byDefault.stack.storage.dataBucket.bucketName) as string;
     const train = stateNamed(byDefault.definition, 'Train');
 
@@ -185,7 +188,7 @@ describe('state machine: training', () => {
         { ChannelName: 'train', DataSource: { S3DataSource: { 'S3Uri.$': `States.Format('s3://${bucket}/runs/{}/data/train.csv', $.runId)` } } },
         { ChannelName: 'validation', DataSource: { S3DataSource: { 'S3Uri.$': `States.Format('s3://${bucket}/runs/{}/data/validation.csv', $.runId)` } } },
       ],
-      OutputDataConfig: { 'S3OutputPath.$': `States.Format('s3://${bucket}/runs/{}/model', $.runId)` },
+      OutputDataConfig: { 'S3OutputPath.$': `States.Format('s3://${bucket}/models/{}', $.runId)` },
     });
   });
 
@@ -262,7 +265,7 @@ describe('state machine: deployment', () => {
   });
 
   it('hosts a serverless variant without data capture (serverless endpoints do not support it)', () => {
-    const parameters = stateNamed(allOn.definition, 'CreateEndpointConfig').Parameters!;
+    const parameters = stateNamed(synthesizeDefinition(SERVERLESS).definition, 'CreateEndpointConfig').Parameters!;
 
     expect(parameters.ProductionVariants).toEqual([
       expect.objectContaining({ VariantName: 'primary', ServerlessConfig: { MemorySizeInMB: 3072, MaxConcurrency: 10 } }),

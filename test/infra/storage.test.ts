@@ -79,7 +79,8 @@ describe('storage: the data bucket', () => {
     const rules = Object.values(t.findResources('AWS::S3::Bucket', { Properties: dataBucket }))[0].Properties.LifecycleConfiguration
       .Rules as Array<{ Prefix?: string; ExpirationInDays?: number; NoncurrentVersionExpiration?: unknown }>;
     for (const rule of rules) {
-      if (rule.ExpirationInDays || rule.NoncurrentVersionExpiration) expect(rule.Prefix).toMatch(/^(capture|runs|quarantine|monitoring)\/$/);
+      if (rule.ExpirationInDays || rule.NoncurrentVersionExpiration) expect(rule.Prefix).toMatch(/^(capture|runs|quarantine|monitoring|models)\/$/);
+      if (rule.Prefix === 'models/') expect(rule.ExpirationInDays).toBeUndefined();
     }
   });
 

@@ -43,13 +43,13 @@ describe('pipeline: IAM', () => {
     bucketArn = renderToken(synthesized, synthesized.stack.storage.dataBucket.bucketArn) as string;
   });
 
-  it('lets training jobs read runs/ and write only the model and checkpoints of a run', () => {
+  it('lets training jobs read runs/ and write only models/ and the checkpoints of a run', () => {
     const statements = statementsOf(synthesized, synthesized.stack.pipeline.trainingRole.roleArn);
     const reads = actionsMatching(statements, /^s3:(GetObject|List)/).flatMap((s) => list(s.Resource));
     const writes = actionsMatching(statements, /^s3:(Put|Delete|Abort)/).flatMap((s) => list(s.Resource));
 
     expect(reads).toContain(`${bucketArn}/runs/*`);
-    expect(writes.sort()).toEqual([`${bucketArn}/runs/*/checkpoints/*`, `${bucketArn}/runs/*/model/*`]);
+    expect(writes.sort()).toEqual([`${bucketArn}/models/*`, `${bucketArn}/runs/*/checkpoints/*`]);
     expect(actionsMatching(statements, /^s3:Delete/)).toEqual([]);
   });
 
@@ -167,11 +167,17 @@ describe('the whole stack: cdk-nag AwsSolutions', () => {
   const everything: RetrainConfigInput = {
     notifications: { email: 'ml-ops@example.com' },
     training: { spot: { enabled: true, maxWaitSeconds: 7200 }, vpc: { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'] } },
-    deployment: { manualApproval: true, serverless: { memorySizeMb: 2048, maxConcurrency: 5 } },
+    deployment: { manualApproval: true },
     triggers: { extraAlarmArns: ['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:business-kpi'] },
   };
 
-  it('has no unacknowledged finding with manual approval, serverless, spot, VPC, e-mail and extra alarms', () => {
+  it('has no unacknowledged finding with a serverless endpoint', () => {
+    const { app } = buildStack({ deployment: { serverless: { memorySizeMb: 2048, maxConcurrency: 5 } } });
+
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  it('has no unacknowledged finding with manual approval, spot, VPC, e-mail and extra alarms', () => {
     const { app } = buildStack(everything);
 
     expect(nagFindings(app)).toEqual([]);

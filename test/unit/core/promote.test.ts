@@ -4,14 +4,18 @@ import { FakeClock } from '../../helpers/fake-clock';
 import { FakeHosting, modelPackageArn } from '../../helpers/fakes';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
 
+/** The run id of run n and the name of its endpoint config, as the pipeline writes them. */
+const run = (n: number) => `2026110${n}-120000-abcdef`;
+const cfg = (n: number) => `retrain-${run(n)}`;
+
 const ENDPOINT = 'retrain';
 
 function request(overrides: Partial<PromoteRequest> = {}): PromoteRequest {
   return {
-    runId: 'r5',
+    runId: run(5),
     endpointName: ENDPOINT,
-    endpointConfigName: 'retrain-r5',
-    modelName: 'retrain-r5',
+    endpointConfigName: cfg(5),
+    modelName: cfg(5),
     modelPackageArn: modelPackageArn('retrain-models', 5),
     metric: { name: 'auc', value: 0.93 },
     baselineUri: 's3://data-bucket/runs/r5/baseline.json',
@@ -22,7 +26,7 @@ function request(overrides: Partial<PromoteRequest> = {}): PromoteRequest {
   };
 }
 
-function setup(configs: string[] = [], serving = 'retrain-r5') {
+function setup(configs: string[] = [], serving = cfg(5)) {
   const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T15:00:00.000Z');
   const hosting = new FakeHosting().withEndpoint({ name: ENDPOINT, status: 'InService', endpointConfigName: serving }).withConfigs(...configs);
@@ -36,10 +40,10 @@ describe('promote: the champion pointer', () => {
     const result = await promoteChampion(ports, request());
 
     const expected: Champion = {
-      runId: 'r5',
+      runId: run(5),
       modelPackageArn: modelPackageArn('retrain-models', 5),
-      modelName: 'retrain-r5',
-      endpointConfigName: 'retrain-r5',
+      modelName: cfg(5),
+      endpointConfigName: cfg(5),
       metric: { name: 'auc', value: 0.93 },
       baselineUri: 's3://data-bucket/runs/r5/baseline.json',
       schemaUri: 's3://data-bucket/runs/r5/schema.json',
@@ -51,72 +55,82 @@ describe('promote: the champion pointer', () => {
 
   it('keeps every champion in the history, sorted by time', async () => {
     const { ports, state, clock } = setup();
-    await promoteChampion(ports, request({ runId: 'r4', endpointConfigName: 'retrain-r4' }));
+    await promoteChampion(ports, request({ runId: run(4), endpointConfigName: cfg(4) }));
     clock.advanceSeconds(3600);
 
     await promoteChampion(ports, request());
 
     const history = await state.query<Champion>('CHAMPION_HISTORY');
     expect(history.map((h) => [h.sk, h.data.runId])).toEqual([
-      ['2026-11-27T15:00:00.000Z#r4', 'r4'],
-      ['2026-11-27T16:00:00.000Z#r5', 'r5'],
+      [`2026-11-27T15:00:00.000Z#${run(4)}`, run(4)],
+      [`2026-11-27T16:00:00.000Z#${run(5)}`, run(5)],
     ]);
   });
 
   it('returns the run id of the champion it replaced, and null on the first promotion', async () => {
     const { ports } = setup();
 
-    const first = await promoteChampion(ports, request({ runId: 'r4' }));
+    const first = await promoteChampion(ports, request({ runId: run(4) }));
     const second = await promoteChampion(ports, request());
 
     expect(first.previousChampionRunId).toBeNull();
-    expect(second.previousChampionRunId).toBe('r4');
+    expect(second.previousChampionRunId).toBe(run(4));
   });
 });
 
 describe('promote: endpoint config cleanup', () => {
   it('deletes the configs beyond the newest three', async () => {
-    const { ports, hosting } = setup(['retrain-r1', 'retrain-r2', 'retrain-r3', 'retrain-r4', 'retrain-r5']);
+    const { ports, hosting } = setup([cfg(1), cfg(2), cfg(3), cfg(4), cfg(5)]);
 
     const result = await promoteChampion(ports, request());
 
-    expect(result.deletedConfigs).toEqual(['retrain-r2', 'retrain-r1']);
+    expect(result.deletedConfigs).toEqual([cfg(2), cfg(1)]);
     expect(result.cleanupFailures).toEqual([]);
-    expect(hosting.configs.map((c) => c.name)).toEqual(['retrain-r3', 'retrain-r4', 'retrain-r5']);
+    expect(hosting.configs.map((c) => c.name)).toEqual([cfg(3), cfg(4), cfg(5)]);
   });
 
   it('never deletes the config the endpoint serves nor the new one, however old', async () => {
     // The endpoint still serves r1 (a rollback kept it) and the new config r2 is older than
     // configs other runs created meanwhile.
-    const { ports } = setup(['retrain-r1', 'retrain-r2', 'retrain-r3', 'retrain-r4', 'retrain-r5', 'retrain-r6'], 'retrain-r1');
+    const { ports } = setup([cfg(1), cfg(2), cfg(3), cfg(4), cfg(5), cfg(6)], cfg(1));
 
-    const result = await promoteChampion(ports, request({ endpointConfigName: 'retrain-r2', keepConfigs: 2 }));
+    const result = await promoteChampion(ports, request({ endpointConfigName: cfg(2), keepConfigs: 2 }));
 
-    expect(result.deletedConfigs).toEqual(['retrain-r4', 'retrain-r3']);
+    expect(result.deletedConfigs).toEqual([cfg(4), cfg(3)]);
   });
 
   it('only looks at configs with the project prefix', async () => {
-    const { ports, hosting } = setup(['other-a', 'other-b', 'retrain-r4', 'retrain-r5']);
+    const { ports, hosting } = setup(['other-a', 'other-b', cfg(4), cfg(5)]);
 
     const result = await promoteChampion(ports, request({ keepConfigs: 1 }));
 
-    expect(result.deletedConfigs).toEqual(['retrain-r4']);
-    expect(hosting.configs.map((c) => c.name)).toEqual(['other-a', 'other-b', 'retrain-r5']);
+    expect(result.deletedConfigs).toEqual([cfg(4)]);
+    expect(hosting.configs.map((c) => c.name)).toEqual(['other-a', 'other-b', cfg(5)]);
+  });
+
+  it("never deletes a config of another project whose name extends this one's (retrain-staging for retrain)", async () => {
+    const otherProject = `retrain-staging-${run(1)}`;
+    const { ports, hosting } = setup([otherProject, `retrain-prod-${run(2)}`, cfg(4), cfg(5)]);
+
+    const result = await promoteChampion(ports, request({ keepConfigs: 1 }));
+
+    expect(result.deletedConfigs).toEqual([cfg(4)]);
+    expect(hosting.configs.map((c) => c.name)).toEqual([otherProject, `retrain-prod-${run(2)}`, cfg(5)]);
   });
 
   it('reports a config it could not delete in cleanupFailures and goes on with the others', async () => {
-    const { ports, hosting } = setup(['retrain-r1', 'retrain-r2', 'retrain-r3', 'retrain-r4', 'retrain-r5']);
-    hosting.deleteFailures.set('retrain-r2', 'SageMaker DeleteEndpointConfig failed: ThrottlingException');
+    const { ports, hosting } = setup([cfg(1), cfg(2), cfg(3), cfg(4), cfg(5)]);
+    hosting.deleteFailures.set(cfg(2), 'SageMaker DeleteEndpointConfig failed: ThrottlingException');
 
     const result = await promoteChampion(ports, request());
 
-    expect(result.deletedConfigs).toEqual(['retrain-r1']);
-    expect(result.cleanupFailures).toEqual([{ name: 'retrain-r2', error: 'SageMaker DeleteEndpointConfig failed: ThrottlingException' }]);
-    expect(result.champion.runId).toBe('r5');
+    expect(result.deletedConfigs).toEqual([cfg(1)]);
+    expect(result.cleanupFailures).toEqual([{ name: cfg(2), error: 'SageMaker DeleteEndpointConfig failed: ThrottlingException' }]);
+    expect(result.champion.runId).toBe(run(5));
   });
 
   it('deletes nothing while there are no more configs than it keeps', async () => {
-    const { ports, hosting } = setup(['retrain-r4', 'retrain-r5']);
+    const { ports, hosting } = setup([cfg(4), cfg(5)]);
 
     const result = await promoteChampion(ports, request());
 

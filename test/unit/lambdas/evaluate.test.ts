@@ -17,11 +17,17 @@ const reversed = labels.map((y) => (y === 1 ? 0.1 : 0.9));
 /** Scores unrelated to the labels: rows 0-9 low, 10-19 high (auc 0.5). */
 const coinFlip = labels.map((_, i) => (i < ROWS / 2 ? 0.2 : 0.8));
 
+/** The run's schema and baseline as Prepare data wrote them (their content is copied, not read). */
+const SCHEMA = '{"version":1,"runId":"20261127-120000-abcdef"}\n';
+const BASELINE = '{"version":1,"rows":100}\n';
+
 function setup(candidate: number[], champion?: number[]) {
   const store = new MemoryObjectStore();
   store.put(`runs/${RUN}/data/test.csv`, labels.map((y, i) => `${y},${i},${i % 3}\n`).join(''));
   store.put(predictionsKey(RUN, 'candidate'), candidate.map((s) => `${s}\n`).join(''));
   if (champion) store.put(predictionsKey(RUN, 'champion'), champion.map((s) => `${s}\n`).join(''));
+  store.put(`runs/${RUN}/schema.json`, SCHEMA);
+  store.put(`runs/${RUN}/baseline.json`, BASELINE);
   return { store, handler: createEvaluateHandler({ store, bucket: BUCKET }) };
 }
 
@@ -90,17 +96,20 @@ describe('evaluate handler: approval status', () => {
 });
 
 describe('evaluate handler: what Register reads', () => {
-  it('returns the s3 URIs of the evaluation, the baseline and the schema, and writes evaluation.json', async () => {
+  it('writes evaluation.json and returns URIs under models/<runId>/, which never expires, for the package to reference', async () => {
     const { handler, store } = setup(perfect, coinFlip);
 
     const result = await handler(evaluateEvent());
 
     expect(result).toMatchObject({
-      evaluationUri: `s3://data-bucket/runs/${RUN}/evaluation.json`,
-      baselineUri: `s3://data-bucket/runs/${RUN}/baseline.json`,
-      schemaUri: `s3://data-bucket/runs/${RUN}/schema.json`,
+      evaluationUri: `s3://data-bucket/models/${RUN}/evaluation.json`,
+      baselineUri: `s3://data-bucket/models/${RUN}/baseline.json`,
+      schemaUri: `s3://data-bucket/models/${RUN}/schema.json`,
     });
     expect(store.json<Evaluation>(`runs/${RUN}/evaluation.json`).decision).toEqual(result.decision);
+    expect(store.json<Evaluation>(`models/${RUN}/evaluation.json`).decision).toEqual(result.decision);
+    expect(store.text(`models/${RUN}/schema.json`)).toBe(SCHEMA);
+    expect(store.text(`models/${RUN}/baseline.json`)).toBe(BASELINE);
   });
 
   it('describes the run in the package metadata', async () => {
@@ -120,7 +129,7 @@ describe('evaluate handler: what Register reads', () => {
       direction: 'maximize',
       reason: 'auc 1 beats the champion s 0.5 by 0.5 needed 0.01',
       manifest: `s3://data-bucket/runs/${RUN}/manifest.json`,
-      schema: `s3://data-bucket/runs/${RUN}/schema.json`,
+      schema: `s3://data-bucket/models/${RUN}/schema.json`,
       rows: 'read=140 valid=140 quarantined=0 train=100 validation=20 test=20',
     });
   });

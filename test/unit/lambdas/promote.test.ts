@@ -6,6 +6,9 @@ import { FakeClock } from '../../helpers/fake-clock';
 import { FakeHosting, modelPackageArn } from '../../helpers/fakes';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
 
+/** Endpoint configs of four earlier runs, oldest first. */
+const OLD_CONFIGS = ['20261101', '20261102', '20261103', '20261104'].map((day) => `retrain-${day}-120000-0a0b0c`);
+
 const RUN = '20261127-120000-abcdef';
 
 /** The Promote champion state's payload. */
@@ -30,7 +33,7 @@ function setup() {
   const clock = new FakeClock('2026-11-27T14:00:00.000Z');
   const hosting = new FakeHosting()
     .withEndpoint({ name: 'retrain', status: 'InService', endpointConfigName: `retrain-${RUN}` })
-    .withConfigs('retrain-a', 'retrain-b', 'retrain-c', 'retrain-d', `retrain-${RUN}`);
+    .withConfigs(...OLD_CONFIGS, `retrain-${RUN}`);
   return { state, hosting, handler: createPromoteHandler({ state, hosting, clock }) };
 }
 
@@ -42,17 +45,17 @@ describe('promote handler', () => {
 
     expect(result.champion).toMatchObject({ runId: RUN, endpointConfigName: `retrain-${RUN}`, since: '2026-11-27T14:00:00.000Z' });
     expect((await state.get<Champion>(CHAMPION_KEY.pk, CHAMPION_KEY.sk))?.data.runId).toBe(RUN);
-    expect(result.deletedConfigs).toEqual(['retrain-b', 'retrain-a']);
+    expect(result.deletedConfigs).toEqual([OLD_CONFIGS[1], OLD_CONFIGS[0]]);
     expect(result.cleanupFailures).toEqual([]);
   });
 
   it('returns failed deletions instead of failing the run', async () => {
     const { handler, hosting } = setup();
-    hosting.deleteFailures.set('retrain-a', 'AccessDenied');
+    hosting.deleteFailures.set(OLD_CONFIGS[0], 'AccessDenied');
 
     const result = await handler(promoteEvent());
 
-    expect(result.cleanupFailures).toEqual([{ name: 'retrain-a', error: 'AccessDenied' }]);
+    expect(result.cleanupFailures).toEqual([{ name: OLD_CONFIGS[0], error: 'AccessDenied' }]);
   });
 
   it.each([

@@ -2,6 +2,7 @@
  * Rules of the configuration that come from AWS and the XGBoost container rather than from
  * retrain: a value that passes them is one the APIs accept. Each rule names its source.
  */
+import { ProductionVariantInstanceType, TrainingInstanceType, TransformInstanceType } from '@aws-sdk/client-sagemaker';
 import type { z } from 'zod';
 import type { ProblemType } from '../lambdas/core/types';
 
@@ -9,12 +10,15 @@ import type { ProblemType } from '../lambdas/core/types';
 export interface RuleInput {
   readonly dataset: { readonly problemType: ProblemType; readonly rawPrefix: string };
   readonly training: {
+    readonly instanceType: string;
     readonly imageUri?: string;
     readonly xgboostVersion: string;
     readonly hyperparameters: Readonly<Record<string, string | number | boolean>>;
     readonly vpc?: unknown;
   };
+  readonly evaluation: { readonly transformInstanceType: string };
   readonly deployment: {
+    readonly instanceType: string;
     readonly instanceCount: number;
     readonly serverless?: unknown;
     readonly strategy: { readonly type: string; readonly canaryPercent: number; readonly linearStepPercent: number };
@@ -24,6 +28,7 @@ export interface RuleInput {
 
 export function validateAwsRules(c: RuleInput, ctx: z.RefinementCtx): void {
   const issue = (path: Array<string | number>, message: string) => ctx.addIssue({ code: 'custom', path, message });
+  validateInstanceTypes(c, issue);
   validateTrafficShifting(c, issue);
   validateServerlessVpc(c, issue);
   validateNewDataPrefix(c, issue);
@@ -31,6 +36,23 @@ export function validateAwsRules(c: RuleInput, ctx: z.RefinementCtx): void {
 }
 
 type Issue = (path: Array<string | number>, message: string) => void;
+
+/**
+ * Instance types as the SageMaker API model enumerates them for each use (TrainingInstanceType,
+ * TransformInstanceType, ProductionVariantInstanceType in the pinned @aws-sdk/client-sagemaker):
+ * not every ml.* type exists for every use (ml.m5d.large trains but does not batch-transform).
+ */
+function validateInstanceTypes(c: RuleInput, issue: Issue): void {
+  const checks: Array<[string[], string, Record<string, string>, string]> = [
+    [['training', 'instanceType'], c.training.instanceType, TrainingInstanceType, 'training'],
+    [['evaluation', 'transformInstanceType'], c.evaluation.transformInstanceType, TransformInstanceType, 'batch transform'],
+  ];
+  if (c.deployment.serverless === undefined) checks.push([['deployment', 'instanceType'], c.deployment.instanceType, ProductionVariantInstanceType, 'endpoint']);
+  for (const [path, value, known, use] of checks) {
+    // A value that is not ml.* at all already has its own error from the field's schema.
+    if (/^ml\./.test(value) && !Object.values(known).includes(value)) issue(path, `"${value}" is not a SageMaker ${use} instance type (SageMaker API model)`);
+  }
+}
 
 /**
  * SageMaker API Reference, TrafficRoutingConfig and CapacitySize: CanarySize "must be less

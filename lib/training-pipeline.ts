@@ -54,8 +54,16 @@ const LAMBDA_TRANSIENT = [
   'Lambda.TooManyRequestsException',
   'TransientError',
 ];
-/** Errors Step Functions reports for SageMaker throttling and 5xx in service integrations. */
-const SAGEMAKER_TRANSIENT = ['SageMaker.AmazonSageMakerException', 'SageMaker.SageMakerException', 'SageMaker.ThrottlingException'];
+/**
+ * SageMaker errors worth retrying, by the names Step Functions gives them ("ServiceName.ErrorName",
+ * Step Functions Developer Guide, "Call other AWS services" / AWS SDK integrations). Not the
+ * generic "SageMaker.AmazonSageMakerException" (optimized integrations) or
+ * "SageMaker.SageMakerException": SageMaker's model has no ValidationException shape, so those
+ * names also carry ValidationException and AccessDenied, which no retry fixes; nor
+ * "SageMaker.ResourceLimitExceededException" (a quota). Those fail the step at once, and the
+ * cause (with SageMaker's error code and message) is what Finalize records.
+ */
+const SAGEMAKER_TRANSIENT = ['SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.ServiceUnavailable'];
 
 /**
  * The retraining pipeline: one Standard state machine (JSONPath only, so the synthesized

@@ -4,7 +4,8 @@
  * cdk-nag: only the template is needed). Local mode never re-declares the state machine, the
  * rules or the alarms: it reads them from this template.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { configHash, type RetrainConfig } from '../lib/config';
@@ -43,8 +44,9 @@ export function loadAssembly(
 ): LocalAssembly {
   const stackName = config.project.name;
   const hash = configHash(config);
-  // Synthesized templates are cached per configuration hash.
-  const cached = join(options.cacheDir, hash);
+  // Synthesized templates are cached per configuration hash and per version of the constructs
+  // that synthesize them (a template synthesized by older code is not this code's template).
+  const cached = join(options.cacheDir, `${hash}-${constructsFingerprint()}`);
   for (const dir of [options.cdkOut ?? join(REPO_ROOT, 'cdk.out'), cached]) {
     const path = join(dir, `${stackName}.template.json`);
     if (!existsSync(path)) continue;
@@ -69,4 +71,22 @@ function synthesize(config: RetrainConfig, target: string): LocalAssembly {
     rmSync(outdir, { recursive: true, force: true }); // another process put the same template there first
   }
   return { stackName: stack.stackName, template, source: join(target, `${stack.stackName}.template.json`) };
+}
+
+let fingerprint: string | undefined;
+
+/** A short hash of the CDK app's sources (lib/), so a cached template changes with them. */
+function constructsFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = createHash('sha256');
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts')) hash.update(path).update(readFileSync(path));
+    }
+  };
+  visit(join(REPO_ROOT, 'lib'));
+  fingerprint = hash.digest('hex').slice(0, 12);
+  return fingerprint;
 }

@@ -29,9 +29,13 @@ import {
 describe('pipeline: runs of one project, in order', () => {
   let local: LocalRetrain;
   let faults: OpenedLocal['faults'];
-  /** Task states as they were attempted; `throttle` makes the next Train and Evaluate fail once. */
+  /**
+   * Task states as they were attempted; `throttle` makes the next Train and Evaluate fail once,
+   * `reject` makes the next Train fail as SageMaker rejects a bad request.
+   */
   const attempts: string[] = [];
   const throttle = { Train: false, Evaluate: false };
+  const reject = { Train: false };
   let firstPackageArn: string;
 
   beforeAll(async () => {
@@ -40,7 +44,15 @@ describe('pipeline: runs of one project, in order', () => {
         attempts.push(state);
         if (state === 'Train' && throttle.Train) {
           throttle.Train = false;
-          throw namedError('SageMaker.AmazonSageMakerException', 'Rate exceeded (throttled by the test)');
+          throw namedError('SageMaker.ThrottlingException', 'Rate exceeded (throttled by the test)');
+        }
+        if (state === 'Train' && reject.Train) {
+          reject.Train = false;
+          // How the optimized integration reports a ValidationException (SageMaker has no shape for it).
+          throw namedError(
+            'SageMaker.AmazonSageMakerException',
+            'The requested resource type ml.m5.xlarge is not supported (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)',
+          );
         }
         if (state === 'Evaluate' && throttle.Evaluate) {
           throttle.Evaluate = false;
@@ -197,6 +209,21 @@ describe('pipeline: runs of one project, in order', () => {
     expect((await champion()).runId).toBe(run.runId);
     expect(run.runId).not.toBe(before.runId);
     expect(await events.detailTypes()).toEqual(['Model Deployed']);
+  });
+
+  it('fails a run at once when SageMaker rejects the request (no retry can fix a ValidationException), naming the step and the cause', async () => {
+    const before = await champion();
+    attempts.length = 0;
+    reject.Train = true;
+
+    const execution = local.startRun({ reason: 'a request SageMaker rejects' });
+    await local.settle();
+
+    expect(attempts.filter((s) => s === 'Train')).toHaveLength(1);
+    const run = await runOf(local, execution);
+    expect(run.status).toBe('failed');
+    expect(JSON.stringify(run)).toMatch(/Train.*ValidationException|ValidationException.*Train/s);
+    expect((await champion()).runId).toBe(before.runId);
   });
 
   it('redeploys an earlier approved package on a rollback request, recorded as a manual trigger', async () => {

@@ -31,7 +31,9 @@ const ALL_ON: RetrainConfigInput = {
 const SERVERLESS: RetrainConfigInput = { deployment: { serverless: { memorySizeMb: 3072, maxConcurrency: 10 } } };
 
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-const SAGEMAKER_TRANSIENT = ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException'];
+const SAGEMAKER_TRANSIENT = ['SageMaker.ThrottlingException'];
+/** Names that also carry ValidationException and quota errors: retrying them cannot succeed. */
+const SAGEMAKER_PERMANENT = ['SageMaker.AmazonSageMakerException', 'SageMaker.SageMakerException', 'SageMaker.ResourceLimitExceededException'];
 
 const isLambda = (state: AslState) => /:lambda:/.test(state.Resource ?? '');
 const tasks = (definition: AslDefinition) => allStates(definition).filter(({ state }) => state.Type === 'Task');
@@ -81,6 +83,14 @@ describe('state machine: retries and catches', () => {
       const covered = transient.filter((error) => jittered.some((r) => r.ErrorEquals.includes(error)));
 
       expect({ name, covered }).toEqual({ name, covered: transient });
+    }
+  });
+
+  it('never retries the SageMaker errors that carry validation and quota errors: the step fails at once', () => {
+    for (const { name, state } of tasks(allOn.definition).filter(({ state }) => !isLambda(state))) {
+      const retried = SAGEMAKER_PERMANENT.filter((error) => (state.Retry ?? []).some((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL')));
+
+      expect({ name, retried }).toEqual({ name, retried: [] });
     }
   });
 

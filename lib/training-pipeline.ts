@@ -198,6 +198,7 @@ export class TrainingPipeline extends Construct {
       }),
       approval: make('Approval', 'approval', 'Store the approval task token, tell people; resume the run when a package is approved or rejected', {
         environment: { TOPIC_ARN: props.topic.topicArn },
+        unscopedActions: ['states:SendTaskSuccess, states:SendTaskFailure and states:SendTaskHeartbeat (the task token is the capability)'],
       }),
     };
 
@@ -239,7 +240,9 @@ export class TrainingPipeline extends Construct {
         new iam.PolicyStatement({
           actions: ['events:PutEvents'],
           resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-          conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+          // events:source is multivalued for PutEvents (one value per entry; Service
+          // Authorization Reference, Amazon EventBridge: ArrayOfString): every entry must be ours.
+          conditions: { 'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE] }, Null: { 'events:source': 'false' } },
         }),
       );
     }
@@ -277,10 +280,13 @@ export class TrainingPipeline extends Construct {
     );
     // ListEndpointConfigs has no resource-level permissions.
     functions.promote.role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListEndpointConfigs'], resources: ['*'] }));
+    // SendTaskSuccess/Failure/Heartbeat take no resource-level permissions (Service Authorization
+    // Reference, AWS Step Functions): a state machine ARN there grants nothing; the task token is
+    // the capability.
     functions.approval.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: [stateMachineArn],
+        resources: ['*'],
       }),
     );
     functions.approval.role.addToPolicy(

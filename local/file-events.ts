@@ -1,4 +1,5 @@
 /** EventPublisher on a JSON Lines file (local mode): what EventBridge would have received. */
+import { checkEventSize } from '../lambdas/adapters/eventbridge-publisher';
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../lambdas/adapters/clock';
 import { EVENT_SOURCE } from '../lambdas/core/run-events';
@@ -25,6 +26,7 @@ export interface FileEvents extends EventPublisher {
 export function createFileEvents(path: string, clock: Clock = systemClock): FileEvents {
   return {
     async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+      checkEventSize(detailType, detail); // EventBridge's entry limit, as in the cloud
       const event: FileEvent = { id: randomUUID(), source: EVENT_SOURCE, detailType, detail, time: clock.now().toISOString() };
       await appendJsonLine(path, event);
     },

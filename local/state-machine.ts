@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ExecutionStatus, Executions, TaskTokens } from '../lambdas/adapters/ports';
+import { jsonBytes, STATE_PAYLOAD_BYTES } from '../lambdas/core/aws-limits';
 import { InvalidInputError, NotFoundError, RetrainError } from '../lambdas/core/errors';
 import type { LocalHandler } from './lambdas';
 import { toStateOutput, type LocalSageMaker } from './sagemaker/backend';
@@ -114,6 +115,11 @@ export class LocalStateMachine implements Executions, TaskTokens {
   run(input: unknown, name: string = randomUUID()): ExecutionRecord {
     const existing = this.executions.get(name);
     if (existing) return existing; // StartExecution is idempotent per name
+    const inputBytes = jsonBytes(input);
+    if (inputBytes > STATE_PAYLOAD_BYTES) {
+      // StartExecution's input is limited like any state's (Step Functions API Reference: input, maximum length 262144).
+      throw Object.assign(new Error(`execution input is ${inputBytes} bytes; Step Functions accepts at most ${STATE_PAYLOAD_BYTES}`), { name: 'InvalidExecutionInput' });
+    }
     const arn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = this.options.timeline.clock.now().toISOString();
     let finished!: () => void;
@@ -147,6 +153,10 @@ export class LocalStateMachine implements Executions, TaskTokens {
         if (event.type === 'StateEntered') {
           record.states.push(event.state.name);
           this.options.onEvent?.(record, { type: 'state', state: event.state.name });
+        }
+        if (event.type === 'StateEntered' || event.type === 'StateExited') {
+          const payload = event.type === 'StateEntered' ? event.state.input : event.state.output;
+          if (payload !== undefined && jsonBytes(payload) > STATE_PAYLOAD_BYTES) void this.exceedDataLimit(record, event.state.name);
         }
       }
     })();
@@ -185,6 +195,23 @@ export class LocalStateMachine implements Executions, TaskTokens {
 
   private readonly finishers = new Map<string, () => void>();
 
+  /**
+   * A state's input or output over 256 KiB: Step Functions fails the execution with
+   * States.DataLimitExceeded, which no Catch can catch (Step Functions Developer Guide, "Error
+   * names"), and so does local mode, with the same cause.
+   */
+  private exceedDataLimit<T>(record: ExecutionRecord, state: string, stopped?: Promise<T>): Promise<T> {
+    if (record.status === 'RUNNING') {
+      this.finish(record, 'FAILED', {
+        error: 'States.DataLimitExceeded',
+        cause: `The state/task '${state}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      });
+      this.stops.get(record.name)?.abort();
+      this.aborts.get(record.name)?.();
+    }
+    return stopped ?? new Promise<never>(() => undefined);
+  }
+
   private finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', result: { output?: unknown; error?: string; cause?: string }): void {
     record.status = status;
     record.stoppedAt = this.options.timeline.clock.now().toISOString();
@@ -221,7 +248,10 @@ export class LocalStateMachine implements Executions, TaskTokens {
       signal?.addEventListener('abort', () => reject(Object.assign(new Error('execution aborted'), { name: 'States.Runtime' })), { once: true });
     });
     stopped.catch(() => undefined);
-    return Promise.race([this.runTask(record, state, json, withStartTime(record, input)), stopped]);
+    if (jsonBytes(input) > STATE_PAYLOAD_BYTES) return this.exceedDataLimit(record, state, stopped);
+    const result = await Promise.race([this.runTask(record, state, json, withStartTime(record, input)), stopped]);
+    if (jsonBytes(result) > STATE_PAYLOAD_BYTES) return this.exceedDataLimit(record, state, stopped);
+    return result;
   }
 
   private async runTask(record: ExecutionRecord, state: string, json: StateJson, input: unknown): Promise<unknown> {

@@ -11,6 +11,7 @@
  *   overwrites it (version 1 again), `ifVersion` fails on it.
  * - Reads are strongly consistent, so a reader sees every write that completed before it.
  */
+import { DYNAMODB_ITEM_BYTES, dynamoDbItemBytes } from '../core/aws-limits';
 import {
   DeleteItemCommand,
   GetItemCommand,
@@ -76,7 +77,16 @@ export function normalizeStateWrite<T>(item: { pk: string; sk: string; data: T; 
   if (json === undefined) {
     throw new InvalidInputError(`data of ${pk}/${sk} is not a JSON value (${typeof item.data})`, { context: { pk, sk } });
   }
-  return { pk, sk, data: JSON.parse(json) as T, ...(expiresAt === undefined ? {} : { expiresAt }) };
+  const data = JSON.parse(json) as T;
+  // The stored item also carries version (at most 16 digits) next to pk, sk, data, expiresAt.
+  const bytes = dynamoDbItemBytes({ pk, sk, version: 1e15, data, expiresAt });
+  if (bytes > DYNAMODB_ITEM_BYTES) {
+    throw new InvalidInputError(
+      `state item ${pk}/${sk} is ${bytes} bytes: DynamoDB rejects items over 400 KB (ValidationException: Item size has exceeded the maximum allowed size)`,
+      { context: { pk, sk, bytes } },
+    );
+  }
+  return { pk, sk, data, ...(expiresAt === undefined ? {} : { expiresAt }) };
 }
 
 /** How many times `always` retries when the item it overwrites expires or revives under it. */

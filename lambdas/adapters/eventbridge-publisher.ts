@@ -3,12 +3,23 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { withAwsErrors, mapAwsError } from './aws-errors';
 import { EVENT_SOURCE } from '../core/run-events';
 import type { EventPublisher } from './ports';
+import { EVENTBRIDGE_ENTRY_BYTES, eventBridgeEntryBytes } from '../core/aws-limits';
+import { InvalidInputError } from '../core/errors';
+
+/** EventBridge refuses entries of 256 KB and more; say so before sending (local mode does the same). */
+export function checkEventSize(detailType: string, detail: Record<string, unknown>): void {
+  const bytes = eventBridgeEntryBytes({ source: EVENT_SOURCE, detailType, detail: JSON.stringify(detail) });
+  if (bytes >= EVENTBRIDGE_ENTRY_BYTES) {
+    throw new InvalidInputError(`event "${detailType}" is ${bytes} bytes: EventBridge accepts entries under 256 KB`, { context: { detailType, bytes } });
+  }
+}
 
 
 export function createEventBridgePublisher(client: EventBridgeClient, eventBusName = 'default'): EventPublisher {
   return {
     async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
       const call = { service: 'EventBridge', operation: 'PutEvents', context: { eventBusName, detailType } };
+      checkEventSize(detailType, detail);
       const result = await withAwsErrors(call, () =>
         client.send(
           new PutEventsCommand({

@@ -236,3 +236,34 @@ export function commandProblems(service: string, command: SentCommand): string[]
   const operation = command.constructor.name.replace(/Command$/, '');
   return apiProblems(service, operation, command.input).map((p) => `${command.constructor.name}: ${p}`);
 }
+
+/** The client package whose exports hold this command class. */
+function serviceOfCommand(command: SentCommand): string | undefined {
+  for (const [service, pkg] of Object.entries(CLIENTS)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same module instance the code under test imported
+    if ((require(pkg) as Record<string, unknown>)[command.constructor.name] === command.constructor) return service;
+  }
+  return undefined;
+}
+
+/**
+ * Problems of every command an aws-sdk-client-mock stub received, each validated against the
+ * API model of its service. Adapter and CLI tests assert it is empty after each test, so a
+ * command the SDK's TypeScript types accept but the service's model does not (a wrong enum
+ * value, a missing required member) fails there and not in the cloud.
+ */
+export function sentCommandProblems(stub: { calls(): ReadonlyArray<{ readonly args: readonly unknown[] }> }): string[] {
+  return stub.calls().flatMap((call) => {
+    const command = call.args[0] as SentCommand;
+    const service = serviceOfCommand(command);
+    if (service === undefined) return [`${command.constructor.name}: no API model of its service here`];
+    return commandProblems(service, command).filter((problem) => !LIB_STORAGE_PASSTHROUGH.test(problem));
+  });
+}
+
+/**
+ * @aws-sdk/lib-storage's Upload spreads the caller's PutObject parameters into each multipart
+ * command, so Body and ContentType ride along where the model has no such member; the SDK's
+ * serializer sends only modeled members, so they never reach S3.
+ */
+const LIB_STORAGE_PASSTHROUGH = /^(CreateMultipartUploadCommand: Body|UploadPartCommand: ContentType|CompleteMultipartUploadCommand: (Body|ContentType)): not a member of /;

@@ -21,6 +21,7 @@ import type { ClientOptions, CloudDeps } from '../../cli/cloud/context';
 import type { RunRecord } from '../../lambdas/core/admission';
 import type { Trigger } from '../../lambdas/core/types';
 import { FakeClock } from './fake-clock';
+import { sentCommandProblems } from './api-model';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
@@ -43,6 +44,11 @@ export const mocks = {
   sageMaker: mockClient(SageMakerClient),
   cloudWatch: mockClient(CloudWatchClient),
 };
+
+// Every command a CLI test sends must be one the service's API model accepts.
+afterEach(() => {
+  for (const mock of Object.values(mocks)) expect(sentCommandProblems(mock)).toEqual([]);
+});
 
 export function resetMocks(): void {
   for (const mock of Object.values(mocks)) mock.reset();

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { RetrainConfigInput } from '../../lib/config';
-import { apiProblems, hasApiModel, taskIntegration } from '../helpers/api-model';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { apiProblems, hasApiModel, sentCommandProblems, taskIntegration } from '../helpers/api-model';
 import { allStates, synthesizeDefinition } from '../helpers/definition';
 
 const stageConfig = (file: string) => parseJsonc(readFileSync(join(__dirname, '..', '..', file), 'utf8')) as RetrainConfigInput;
@@ -83,5 +84,11 @@ describe('API contract: the checker itself', () => {
       'TrainingJobName.$: TrainingJobName given twice (with and without ".$")',
     ]);
     expect(apiProblems('sagemaker', 'CreateTrainingJob', { ...valid, 'Bogus.$': '$.x' }, { stepFunctions: true })).toEqual(['Bogus.$: not a member of CreateTrainingJobRequest']);
+  });
+
+  it('checks the commands an aws-sdk-client-mock stub received against their service model', () => {
+    const stub = { calls: () => [{ args: [new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:t' } as never)] }] };
+
+    expect(sentCommandProblems(stub)).toEqual(['PublishCommand: (root): missing required member Message of PublishInput']);
   });
 });

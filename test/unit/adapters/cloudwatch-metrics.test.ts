@@ -4,9 +4,12 @@ import { InvalidInputError, TransientError } from '../../../lambdas/core/errors'
 import { createCloudWatchMetrics } from '../../../lambdas/adapters/cloudwatch-metrics';
 import type { MetricDatum } from '../../../lambdas/adapters/ports';
 import { VirtualClock } from '../../../local/virtual-clock';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const NOW = new Date('2024-03-01T12:00:00.000Z');
 const cloudwatch = mockClient(CloudWatchClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(cloudwatch)).toEqual([]));
 
 describe('cloudwatch-metrics', () => {
   const sink = createCloudWatchMetrics(new CloudWatchClient({ region: 'us-east-1' }), 'Retrain', new VirtualClock(NOW));

@@ -13,12 +13,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionFailedError, InvalidInputError, TransientError } from '../../../lambdas/core/errors';
 import { createDynamoDbStateStore } from '../../../lambdas/adapters/dynamodb-state-store';
 import { VirtualClock } from '../../../local/virtual-clock';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const TABLE = 'retrain-state';
 const NOW = '2024-01-01T00:00:00.000Z';
 const NOW_SECONDS = '1704067200';
 
 const dynamo = mockClient(DynamoDBClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(dynamo)).toEqual([]));
 
 function conditionFailure(item?: Record<string, unknown>): ConditionalCheckFailedException {
   return new ConditionalCheckFailedException({

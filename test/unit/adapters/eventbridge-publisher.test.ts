@@ -3,8 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { TransientError } from '../../../lambdas/core/errors';
 import { AwsRequestError } from '../../../lambdas/adapters/aws-errors';
 import { createEventBridgePublisher } from '../../../lambdas/adapters/eventbridge-publisher';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const events = mockClient(EventBridgeClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(events)).toEqual([]));
 
 describe('eventbridge-publisher', () => {
   beforeEach(() => events.reset());

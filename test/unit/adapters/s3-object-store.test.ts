@@ -21,6 +21,7 @@ import type { ObjectInfo, ObjectStore } from '../../../lambdas/adapters/ports';
 import { createS3ObjectStore, UPLOAD_PART_SIZE } from '../../../lambdas/adapters/s3-object-store';
 import { ConditionFailedError, NotFoundError, TransientError } from '../../../lambdas/core/errors';
 import { startS3rver, type S3rverHandle } from '../../helpers/s3rver';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const BUCKET = 'retrain-data';
 
@@ -68,7 +69,12 @@ describe('s3 object store (SDK calls)', () => {
     store = createS3ObjectStore(client, BUCKET);
   });
 
-  afterEach(() => s3.restore());
+  afterEach(() => {
+    // Every command a test sends must be one the service's API model accepts.
+    const problems = sentCommandProblems(s3);
+    s3.restore();
+    expect(problems).toEqual([]);
+  });
 
   describe('list', () => {
     it('pages through ListObjectsV2 and yields every object in key order', async () => {

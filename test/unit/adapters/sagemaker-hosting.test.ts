@@ -12,9 +12,12 @@ import { InvalidInputError, TransientError } from '../../../lambdas/core/errors'
 import { AwsRequestError } from '../../../lambdas/adapters/aws-errors';
 import type { BlueGreenDeployment } from '../../../lambdas/adapters/ports';
 import { createSageMakerHosting, EndpointBusyError } from '../../../lambdas/adapters/sagemaker-hosting';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/retrain';
 const sagemaker = mockClient(SageMakerClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(sagemaker)).toEqual([]));
 
 function validationError(message: string): SageMakerServiceException {
   return new SageMakerServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message });

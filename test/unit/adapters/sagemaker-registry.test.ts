@@ -12,10 +12,13 @@ import { AwsRequestError } from '../../../lambdas/adapters/aws-errors';
 import { createSageMakerRegistry } from '../../../lambdas/adapters/sagemaker-registry';
 import { TransientError } from '../../../lambdas/core/errors';
 import { modelPackageArn } from '../../helpers/fakes';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const GROUP = 'retrain-models';
 const IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
 const sagemaker = mockClient(SageMakerClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(sagemaker)).toEqual([]));
 
 function validationError(message: string): SageMakerServiceException {
   return new SageMakerServiceException({ name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message });

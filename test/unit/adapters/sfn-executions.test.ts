@@ -10,11 +10,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidInputError, TransientError } from '../../../lambdas/core/errors';
 import { AwsRequestError } from '../../../lambdas/adapters/aws-errors';
 import { createSfnExecutions, executionArnOf } from '../../../lambdas/adapters/sfn-executions';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:retrain-pipeline';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:retrain-pipeline:manual-abc';
 
 const sfn = mockClient(SFNClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(sfn)).toEqual([]));
 
 describe('sfn-executions', () => {
   const executions = createSfnExecutions(new SFNClient({ region: 'eu-west-1' }));

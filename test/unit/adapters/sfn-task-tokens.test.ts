@@ -2,9 +2,12 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSfnTaskTokens } from '../../../lambdas/adapters/sfn-task-tokens';
 import { NotFoundError, TransientError } from '../../../lambdas/core/errors';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeMZ2ZdTwo5zrFH1token';
 const sfn = mockClient(SFNClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(sfn)).toEqual([]));
 
 describe('sfn-task-tokens', () => {
   const tokens = createSfnTaskTokens(new SFNClient({ region: 'us-east-1' }));

@@ -2,9 +2,12 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsRequestError } from '../../../lambdas/adapters/aws-errors';
 import { createSnsNotifier, toSnsSubject } from '../../../lambdas/adapters/sns-notifier';
+import { sentCommandProblems } from '../../helpers/api-model';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:retrain-notifications';
 const sns = mockClient(SNSClient);
+// Every command a test sends must be one the service's API model accepts.
+afterEach(() => expect(sentCommandProblems(sns)).toEqual([]));
 
 describe('sns-notifier', () => {
   beforeEach(() => sns.reset());

@@ -17,6 +17,13 @@ describe('file-events', () => {
 
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it("refuses an event of 256 KB or more, as EventBridge's entry limit does, and records nothing", async () => {
+    const events = createFileEvents(path, clock);
+
+    await expect(events.publish('Model Deployed', { note: 'x'.repeat(256 * 1024) })).rejects.toThrow(/EventBridge accepts entries under 256 KB/);
+    await expect(events.read()).resolves.toEqual([]);
+  });
+
   it('records source "retrain", the detail type, the detail, the time and a unique id', async () => {
     const events = createFileEvents(path, clock);
 

@@ -26,6 +26,13 @@ describe('file-state-store', () => {
 
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it("refuses an item over DynamoDB's 400 KB, naming it, as the DynamoDB adapter does", async () => {
+    const big = { triggers: Array.from({ length: 10_000 }, (_, i) => ({ eventId: `event-${i}`, key: `raw/2026/12/04/upload-${i}.csv` })) };
+
+    await expect(store.put({ pk: 'LOCK', sk: 'PIPELINE', data: big }, { always: true })).rejects.toThrow(/state item LOCK\/PIPELINE is \d+ bytes: DynamoDB rejects items over 400 KB/);
+    await expect(store.get('LOCK', 'PIPELINE')).resolves.toBeUndefined();
+  });
+
   describe('conditional writes', () => {
     it('creates an item with version 1 and reads it back', async () => {
       const stored = await store.put({ pk: 'run', sk: 'r1', data: { status: 'RUNNING' } }, { ifAbsent: true });

@@ -9,12 +9,18 @@ export interface AddRetrainStackOptions {
    * @default true
    */
   readonly nag?: boolean;
+  /**
+   * A throwaway stack whose buckets are emptied on deletion (the integration test).
+   * @default false
+   */
+  readonly disposable?: boolean;
 }
 
 /** Adds one RetrainStack, named after the project, to the app and checks it with cdk-nag. */
 export function addRetrainStack(app: App, config: RetrainConfig, options: AddRetrainStackOptions = {}): RetrainStack {
   const stack = new RetrainStack(app, config.project.name, {
     config,
+    disposable: options.disposable ?? false,
     description: `retrain: continuous training for ${config.project.name}`,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   });

@@ -14,6 +14,12 @@ import { TrainingPipeline } from './training-pipeline';
 export interface RetrainStackProps extends StackProps {
   /** The validated configuration (see lib/config.ts). */
   readonly config: RetrainConfig;
+  /**
+   * A throwaway stack: its buckets are emptied when it is deleted (with retention.removalPolicy
+   * "destroy"). Only for the real-account integration test (test/integ).
+   * @default false
+   */
+  readonly disposable?: boolean;
 }
 
 /** Everything retrain deploys into one account and region. */
@@ -37,6 +43,7 @@ export class RetrainStack extends Stack {
     this.storage = new Storage(this, 'Storage', {
       projectName,
       removalPolicy,
+      autoDeleteObjects: props.disposable === true && removalPolicy === RemovalPolicy.DESTROY,
       lifecycle: {
         captureDays: config.retention.captureDays,
         runsDays: config.retention.runsDays,

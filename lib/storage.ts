@@ -30,6 +30,12 @@ export interface StorageProps {
    * @default - capture 30 days, runs 365 days, monitoring 90 days, noncurrent versions 30 days
    */
   readonly lifecycle?: StorageLifecycle;
+  /**
+   * Empty both buckets when the stack is deleted (with `RemovalPolicy.DESTROY`). Only for
+   * throwaway stacks such as the real-account integration test: it deletes users' data.
+   * @default false
+   */
+  readonly autoDeleteObjects?: boolean;
 }
 
 /**
@@ -67,7 +73,7 @@ export class Storage extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
       removalPolicy,
-      autoDeleteObjects: false,
+      autoDeleteObjects: props.autoDeleteObjects ?? false,
     });
     Validations.of(this.logBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -86,7 +92,7 @@ export class Storage extends Construct {
       serverAccessLogsBucket: this.logBucket,
       serverAccessLogsPrefix: 'data/',
       removalPolicy,
-      autoDeleteObjects: false,
+      autoDeleteObjects: props.autoDeleteObjects ?? false,
       // Only what retrain writes expires; raw/ and ground-truth/ belong to users and are
       // kept with all their versions; models/ is kept while current.
       lifecycleRules: [

@@ -17,6 +17,8 @@ export interface BuildOptions {
   readonly nag?: boolean;
   /** Keep CDK's built-in CloudFormation validation on. */
   readonly cfnValidation?: boolean;
+  /** A throwaway stack whose buckets are emptied on deletion (the integration test's). */
+  readonly disposable?: boolean;
   /** Deploy-time environment; default: environment-agnostic, as `cdk synth` offline. */
   readonly env?: { account: string; region: string };
 }
@@ -32,7 +34,7 @@ export function buildStack(config: RetrainConfigInput = {}, options: BuildOption
     process.env.CDK_DEFAULT_REGION = options.env.region;
   }
   try {
-    const stack = addRetrainStack(app, parseConfig(config, 'test config'), { nag: options.nag ?? false });
+    const stack = addRetrainStack(app, parseConfig(config, 'test config'), { nag: options.nag ?? false, disposable: options.disposable ?? false });
     return { app, stack };
   } finally {
     delete process.env.CDK_DEFAULT_ACCOUNT;

@@ -113,3 +113,18 @@ describe('storage: validation', () => {
     ).toThrow(/lifecycle\.captureDays: expected a whole number of days >= 1, got 0/);
   });
 });
+
+describe('storage: disposable stacks', () => {
+  it('never empties the buckets on deletion, whatever the removal policy, unless the stack is disposable', () => {
+    const kept = template({ retention: { removalPolicy: 'destroy' } });
+
+    expect(kept.findResources('Custom::S3AutoDeleteObjects')).toEqual({});
+  });
+
+  it('empties both buckets on deletion for the throwaway integration-test stack', () => {
+    const disposable = template({ retention: { removalPolicy: 'destroy' } }, { disposable: true });
+
+    expect(Object.keys(disposable.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(2);
+  });
+});
+

@@ -18,7 +18,7 @@ import { grantExecutionKey } from './private/state-machine-key';
 import { hasInstanceStorage } from './private/instance-storage';
 import { XGBOOST_IMAGE_ACCOUNTS } from './private/xgboost-images';
 import { EVENT_SOURCE } from '../lambdas/core/run-events';
-import { PROJECT_TAG, resourceNames } from './types';
+import { DATA_PREFIXES, PROJECT_TAG, resourceNames } from './types';
 
 export interface TrainingPipelineProps {
   /** The validated configuration. */
@@ -478,7 +478,7 @@ export class TrainingPipeline extends Construct {
             },
           })),
           // models/ never expires: the artifact serves as long as its package may (README: data layout).
-          OutputDataConfig: { 'S3OutputPath.$': `States.Format('${s3('models/{}')}', $.runId)`, KmsKeyId: this.keyArn() },
+          OutputDataConfig: { 'S3OutputPath.$': `States.Format('${s3(`${DATA_PREFIXES.models}{}`)}', $.runId)`, KmsKeyId: this.keyArn() },
           ResourceConfig: {
             InstanceType: c.training.instanceType,
             InstanceCount: c.training.instanceCount,

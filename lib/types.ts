@@ -1,4 +1,5 @@
 /** Types and constants shared by the constructs, the Lambdas and local mode. */
+import { MODELS_PREFIX } from '../lambdas/core/model-documents';
 
 /** Key prefixes of the data bucket (DESIGN.md section 3). */
 export const DATA_PREFIXES = {
@@ -8,7 +9,7 @@ export const DATA_PREFIXES = {
   capture: 'capture/',
   groundTruth: 'ground-truth/',
   /** Everything a registered model package references: never expired while it may serve. */
-  models: 'models/',
+  models: MODELS_PREFIX,
   monitoring: 'monitoring/',
   driftReports: 'monitoring/drift/',
   qualityReports: 'monitoring/quality/',

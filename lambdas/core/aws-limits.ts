@@ -1,14 +1,13 @@
 /**
- * AWS size limits that a run can reach with its own data, and how AWS measures them. Local
+ * AWS size limits that a run can reach with its own data, and how AWS measures them. (Lambda's
+ * 6 MB synchronous payload is not among them: every Lambda payload here is a Step Functions
+ * state or an EventBridge event, bounded first by 256 KiB.) Local
  * mode enforces them so that a run that would break in the cloud breaks locally, the same way;
  * the adapters check the ones the cloud reports less readably.
  */
 
 /** Step Functions: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8 encoded string" (Step Functions Developer Guide, service quotas). */
 export const STATE_PAYLOAD_BYTES = 256 * 1024;
-
-/** Lambda: synchronous invocation payload, 6 MB each for request and response (Lambda Developer Guide, quotas). */
-export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 /** DynamoDB: "The maximum item size in DynamoDB is 400 KB" (DynamoDB Developer Guide, service quotas: items). */
 export const DYNAMODB_ITEM_BYTES = 400 * 1024;

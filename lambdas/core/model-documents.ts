@@ -17,11 +17,6 @@ export function modelDocumentKey(runId: string, document: ModelDocument): string
   return `${MODELS_PREFIX}${runId}/${document}`;
 }
 
-/** Where training writes the model artifact: `<S3OutputPath>/<job>/output/model.tar.gz`. */
-export function modelOutputPrefix(runId: string): string {
-  return `${MODELS_PREFIX}${runId}`;
-}
-
 /**
  * Copies the run's schema, baseline and evaluation from `runs/<runId>/` to `models/<runId>/`
  * and returns the new keys. Copies are whole-object rewrites, so a retry writes the same bytes.

@@ -7,8 +7,10 @@
  * instances with local storage, the call to CreateEndpointConfig fails"). ResourceConfig's
  * VolumeSizeInGB names ml.p4d, ml.g4dn and ml.g5 as families with NVMe instance storage; EC2's
  * naming marks instance storage with a "d" after the generation (c5d, m5dn, r6id, p3dn, x2iedn).
+ * Only g5 breaks that rule in the documentation; another family that does gets a clear
+ * ValidationException from SageMaker at once rather than a volume left without the project key.
  */
-const NVME_FAMILIES_WITHOUT_D = new Set(['g5', 'g6', 'g6e', 'gr6', 'p5', 'p5e', 'p5en', 'p6', 'trn1', 'trn1n', 'trn2']);
+const NVME_FAMILIES_WITHOUT_D = new Set(['g5']);
 
 export function hasInstanceStorage(instanceType: string): boolean {
   const family = /^ml\.([a-z0-9-]+)\./.exec(instanceType)?.[1];

@@ -228,40 +228,33 @@ function rowsFor(PROJECT: string): Row[] {
     expect: 'allow',
     request: (m) => ({ principal: m.role(`${PROJECT}-finalize:`).arn, action: 'kms:GenerateDataKey', resource: keyArnOf(m) }),
   },
-  {
-    access: 'Finalize puts run events with source retrain on the default bus',
-    source: 'EventBridge User Guide, "Using IAM policy conditions" (events:source)',
-    expect: 'allow',
-    request: (m) => ({
-      principal: m.role(`${PROJECT}-finalize:`).arn,
-      action: 'events:PutEvents',
-      resource: `arn:${partition}:events:${region}:${account}:event-bus/default`,
-      context: { 'events:source': ['retrain'] },
+  ...([
+    ['retrain', 'allow'],
+    ['aws.sagemaker', 'deny'],
+  ] as const).map(
+    ([source, expect]): Row => ({
+      access: `Finalize puts run events with source ${source} on the default bus (${expect})`,
+      source: 'EventBridge User Guide, "Using IAM policy conditions" (events:source)',
+      expect,
+      request: (m) => ({
+        principal: m.role(`${PROJECT}-finalize:`).arn,
+        action: 'events:PutEvents',
+        resource: `arn:${partition}:events:${region}:${account}:event-bus/default`,
+        context: { 'events:source': [source] },
+      }),
     }),
-  },
-  {
-    access: 'Finalize may not put events in the name of an AWS service',
-    source: 'EventBridge User Guide, "Using IAM policy conditions" (events:source)',
-    expect: 'deny',
-    request: (m) => ({
-      principal: m.role(`${PROJECT}-finalize:`).arn,
-      action: 'events:PutEvents',
-      resource: `arn:${partition}:events:${region}:${account}:event-bus/default`,
-      context: { 'events:source': ['aws.sagemaker'] },
+  ),
+  ...([
+    ['retrain', 'allow'],
+    ['AWS/SageMaker', 'deny'],
+  ] as const).map(
+    ([namespace, expect]): Row => ({
+      access: `The drift monitor puts metrics in the ${namespace} namespace (${expect})`,
+      source: 'CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces" (cloudwatch:namespace)',
+      expect,
+      request: (m) => ({ principal: m.role(`${PROJECT}-drift-monitor:`).arn, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': namespace } }),
     }),
-  },
-  {
-    access: 'The drift monitor puts metrics in the retrain namespace',
-    source: 'CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces" (cloudwatch:namespace)',
-    expect: 'allow',
-    request: (m) => ({ principal: m.role(`${PROJECT}-drift-monitor:`).arn, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'retrain' } }),
-  },
-  {
-    access: 'The drift monitor may not put metrics in another namespace',
-    source: 'CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces"',
-    expect: 'deny',
-    request: (m) => ({ principal: m.role(`${PROJECT}-drift-monitor:`).arn, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'AWS/SageMaker' } }),
-  },
+  ),
   ...(['CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint'] as const).map(
     (operation): Row => ({
       access: `Deploy calls sagemaker:${operation} on the project's endpoint`,

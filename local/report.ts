@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunRecord } from '../lambdas/core/admission';
+import { triggerCountOf, type RunRecord } from '../lambdas/core/admission';
 import type { DriftReport } from '../lambdas/core/drift';
 import { readDocument } from '../lambdas/core/drift-monitor';
 import type { QualityReport } from '../lambdas/core/quality-monitor';
@@ -133,7 +133,7 @@ function runsTable(runs: readonly RunRecord[]): string {
   const rows = runs
     .map(
       (r) =>
-        `<tr><td>${esc(r.runId)}</td><td>${esc(r.trigger.type)}${r.triggers.length > 1 ? ` +${r.triggers.length - 1}` : ''}</td><td><span class="tag" style="background:${OUTCOME_COLORS[r.status] ?? '#999'}">${esc(r.status)}</span></td><td>${fmt(r.candidateMetric)}</td><td>${fmt(r.championMetric)}</td><td>${esc(r.cause ?? '')}</td></tr>`,
+        `<tr><td>${esc(r.runId)}</td><td>${esc(r.trigger.type)}${triggerCountOf(r) > 1 ? ` +${triggerCountOf(r) - 1}` : ''}</td><td><span class="tag" style="background:${OUTCOME_COLORS[r.status] ?? '#999'}">${esc(r.status)}</span></td><td>${fmt(r.candidateMetric)}</td><td>${fmt(r.championMetric)}</td><td>${esc(r.cause ?? '')}</td></tr>`,
     )
     .join('');
   return `<table><tr><th>run</th><th>trigger</th><th>outcome</th><th>candidate</th><th>champion</th><th>why</th></tr>${rows}</table>`;

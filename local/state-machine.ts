@@ -156,7 +156,9 @@ export class LocalStateMachine implements Executions, TaskTokens {
         }
         if (event.type === 'StateEntered' || event.type === 'StateExited') {
           const payload = event.type === 'StateEntered' ? event.state.input : event.state.output;
-          if (payload !== undefined && jsonBytes(payload) > STATE_PAYLOAD_BYTES) void this.exceedDataLimit(record, event.state.name);
+          const bytes = payload === undefined ? 0 : jsonBytes(payload);
+          if (bytes > this.largestPayload.bytes) this.largestPayload = { bytes, state: event.state.name, execution: name };
+          if (bytes > STATE_PAYLOAD_BYTES) void this.exceedDataLimit(record, event.state.name);
         }
       }
     })();
@@ -183,6 +185,8 @@ export class LocalStateMachine implements Executions, TaskTokens {
   }
 
   private readonly aborts = new Map<string, () => void>();
+  /** The largest state input or output seen so far (Step Functions' limit is STATE_PAYLOAD_BYTES). */
+  largestPayload: { bytes: number; state?: string; execution?: string } = { bytes: 0 };
 
   /** Stops a running execution, like StopExecution: its status becomes ABORTED. */
   abort(name: string): void {

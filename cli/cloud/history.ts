@@ -4,7 +4,7 @@
  * status` shows the last five runs with the same columns.
  */
 import type { Command } from 'commander';
-import { KEYS, type RunRecord, type RunStatus } from '../../lambdas/core/admission';
+import { KEYS, triggerCountOf, triggerTypesOf, type RunRecord, type RunStatus } from '../../lambdas/core/admission';
 import { TRIGGER_TYPES, type TriggerType } from '../../lambdas/core/types';
 import { cloudAction, openContext, print, withCloudOptions, type CloudContext, type CloudDeps, type CloudOptions } from './context';
 import { NONE, formatDuration, formatMetric, formatTime, packageLabel, secondsBetween, table, type Column } from '../format';
@@ -68,7 +68,7 @@ export async function readRuns(context: CloudContext, options: Pick<HistoryComma
   return items
     .map((item) => item.data)
     .filter((run) => options.outcome === undefined || run.status === options.outcome)
-    .filter((run) => options.trigger === undefined || triggersOf(run).some((t) => t.type === options.trigger))
+    .filter((run) => options.trigger === undefined || triggerTypesOf(run).includes(options.trigger as TriggerType))
     .slice(0, options.limit);
 }
 
@@ -88,11 +88,11 @@ export function runTable(runs: readonly RunRecord[], now: Date, indent = ''): st
   return table(
     COLUMNS,
     runs.map((run) => {
-      const triggers = triggersOf(run);
+      const count = triggerCountOf(run);
       const type = run.options?.rollbackTo ? 'rollback' : run.trigger.type;
       return [
         run.runId,
-        triggers.length > 1 ? `${type} +${triggers.length - 1}` : type,
+        count > 1 ? `${type} +${count - 1}` : type,
         run.status,
         formatTime(run.startedAt),
         formatDuration(secondsBetween(run.startedAt, run.endedAt ?? now)),
@@ -111,7 +111,7 @@ export function runJson(run: RunRecord): RunJson {
   return {
     runId: run.runId,
     trigger: run.trigger.type,
-    triggers: triggersOf(run).length,
+    triggers: triggerCountOf(run),
     reason: run.trigger.reason,
     outcome: run.status,
     dryRun: run.options?.dryRun === true,
@@ -128,6 +128,3 @@ export function runJson(run: RunRecord): RunJson {
   };
 }
 
-function triggersOf(run: RunRecord) {
-  return run.triggers && run.triggers.length > 0 ? run.triggers : [run.trigger];
-}

@@ -5,23 +5,33 @@
  * State (one table, see lambdas/adapters/ports.ts StateStore):
  * - LOCK/PIPELINE    the holder: run id, execution, snapshot time, debounce window, `closing`
  * - PENDING/<t>#<id> triggers that arrived while the lock was held, after its snapshot
+ * - CARRIED#<runId>/<t>#<id>  the triggers a follow-up run carries (copies of the PENDING items
+ *                    it took), so that neither the lock nor the follow-up's execution input
+ *                    grows with a burst: they hold a count and one trigger (DynamoDB items are
+ *                    at most 400 KB, execution inputs 256 KiB; lambdas/core/aws-limits.ts)
  * - TRIGGER/<id>     the trigger log: one item per source event (dedupe key), with a TTL
  * - RUN/<runId>      run history
  * - STATUS/LAST_RUN  when the last run ended (cooldown)
  *
  * Only the holder writes the lock (snapshot, debounce, release) — queued triggers write their
  * own PENDING item and never contend on the lock. Release closes the lock first, then reads
- * the pending items, then deletes or hands the lock to one follow-up run; a trigger that sees
- * a closing lock waits until it changes and then checks whether its pending item was taken.
+ * the pending items, answers the ones its snapshot covers or the cooldown holds back, copies the
+ * rest to CARRIED#<follow-up>, then deletes the lock or hands it to that one follow-up run; a
+ * trigger that sees a closing lock waits until it changes and then checks whether its pending
+ * item was taken. Every step is safe to repeat, so a Finalize that dies half-way and is retried
+ * finishes the same release (the hand-over is the commit point: before it the old lock still
+ * closes, after it CARRIED#<follow-up> says which pending items are taken).
  */
 import type { Clock, Executions, StateItem, StateStore } from '../adapters/ports';
 import { ConditionFailedError, RetrainError, TransientError } from './errors';
 import { makeRunId, normalizeInput, type ExecutionRef } from './triggers';
-import type { RunOptions, Trigger, TriggerOutcome } from './types';
+import type { RunOptions, Trigger, TriggerOutcome, TriggerType } from './types';
 
 export const KEYS = {
   lock: { pk: 'LOCK', sk: 'PIPELINE' },
   pendingPk: 'PENDING',
+  /** The triggers follow-up run `runId` carries, one item each (same sort key as their PENDING item). */
+  carriedPk: (runId: string) => `CARRIED#${runId}`,
   triggerPk: 'TRIGGER',
   runPk: 'RUN',
   lastRun: { pk: 'STATUS', sk: 'LAST_RUN' },
@@ -53,10 +63,12 @@ export interface LockData {
   readonly debounce?: { readonly startedAt: string };
   /** Set by the holder's release: the pending list is being read. */
   readonly closing?: boolean;
+  /** Set with `closing`: the run id a follow-up would get (a retried release reuses it). */
+  readonly nextRunId?: string;
   /** Follow-up locks: the execution that handed the lock over (to resume a failed hand-over). */
   readonly handedOverBy?: string;
-  /** Follow-up locks: the triggers the follow-up run answers. */
-  readonly carried?: Trigger[];
+  /** Follow-up locks: how many triggers the follow-up run answers (they are in CARRIED#<runId>). */
+  readonly carriedCount?: number;
   /** Follow-up locks: the options of the follow-up run (a dry run, a rollback, or neither). */
   readonly carriedOptions?: RunOptions;
   readonly previousRunId?: string;
@@ -90,8 +102,14 @@ export interface RunRecord {
   readonly runId: string;
   readonly executionArn: string;
   readonly trigger: Trigger;
-  /** Every trigger this run answers (its own, and the ones it carries as a follow-up). */
+  /**
+   * The first triggers this run answers (its own, or the first ones it carries as a follow-up),
+   * at most TRIGGER_SAMPLE of them; `triggerCount` says how many in all (carriedTriggers lists them).
+   */
   readonly triggers: Trigger[];
+  readonly triggerCount?: number;
+  /** The distinct types of all the triggers it answers. */
+  readonly triggerTypes?: TriggerType[];
   readonly options: RunOptions;
   readonly status: RunStatus;
   readonly startedAt: string;
@@ -108,7 +126,9 @@ export interface RunRecord {
 export interface AdmissionResult {
   readonly runId?: string;
   readonly trigger?: Trigger;
+  /** The first triggers the run answers (at most TRIGGER_SAMPLE), and how many in all. */
   readonly triggers?: Trigger[];
+  readonly triggerCount?: number;
   readonly options?: RunOptions;
   readonly admission: {
     readonly outcome: TriggerOutcome | 'rejected';
@@ -137,6 +157,14 @@ export class LockLostError extends RetrainError {
 
 const MAX_ATTEMPTS = 50;
 const CLOSING_POLL_MS = 100;
+/** How many triggers a run record, a state and an event list (the rest are counted). */
+export const TRIGGER_SAMPLE = 10;
+/**
+ * State writes in flight at once when a release or a takeover moves many triggers: a burst of
+ * thousands is answered within a Lambda timeout, and one partition's 1,000 writes per second
+ * (DynamoDB's per-partition limit) throttles, which the SDK retries, rather than fails.
+ */
+const WRITE_CONCURRENCY = 16;
 
 /** Decides what happens to one trigger: started, queued, covered, cooldown, duplicate (or rejected input). */
 export async function admit(ports: AdmissionPorts, request: AdmitRequest): Promise<AdmissionResult> {
@@ -247,13 +275,16 @@ async function tryAcquireOrQueue(
   const lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
   if (!lock) return 'retry';
   if (lock.data.executionArn === request.execution.arn) return { kind: 'acquired', lock }; // a retried Admit
-  if (lock.data.closing) {
-    await ports.sleep(CLOSING_POLL_MS);
+  const status = await ports.executions.status(lock.data.executionArn);
+  if (lock.data.closing && status === 'RUNNING') {
+    await ports.sleep(CLOSING_POLL_MS); // its holder is releasing right now
     return 'retry';
   }
-  const status = await ports.executions.status(lock.data.executionArn);
   if (status !== 'RUNNING') {
-    // The holder was aborted, timed out or failed without releasing: take the lock over.
+    // The holder was aborted, timed out or failed without releasing: take the lock over. A
+    // follow-up that never started leaves the triggers it carries in its CARRIED partition:
+    // queue them again first (repeatable), so whoever takes the lock answers them.
+    if (lock.data.carriedCount) await requeueCarried(state, lock.data, now, log.expiresAt);
     let taken: StateItem<LockData>;
     try {
       taken = await state.put<LockData>({ ...KEYS.lock, data: { ...lockData(), previousRunId: lock.data.runId } }, { ifVersion: lock.version });
@@ -262,24 +293,6 @@ async function tryAcquireOrQueue(
       throw error;
     }
     await closeAbandonedRun(state, lock.data, status, taken.data.runId, now);
-    // A follow-up that never started leaves its carried triggers only in the lock: keep them.
-    for (const carried of lock.data.carried ?? []) {
-      await state.put<PendingData>(
-        {
-          pk: KEYS.pendingPk,
-          sk: `${carried.time}#${carried.eventId}`,
-          data: {
-            trigger: carried,
-            ...(lock.data.carriedOptions ? { options: lock.data.carriedOptions } : {}),
-            receivedAt: now.toISOString(),
-            executionArn: lock.data.executionArn,
-            holderRunId: lock.data.runId,
-          },
-          expiresAt: log.expiresAt,
-        },
-        { always: true },
-      );
-    }
     return { kind: 'acquired', lock: taken };
   }
   // A training run answers a plain trigger older than its snapshot; a dry run or rollback
@@ -363,28 +376,32 @@ async function started(
   ports: AdmissionPorts,
   request: AdmitRequest,
   lock: StateItem<LockData>,
-  triggers: Trigger[],
+  all: Trigger[],
   options: RunOptions,
   log: TriggerLog,
 ): Promise<AdmissionResult> {
   const { runId } = lock.data;
   const now = ports.clock.now().toISOString();
+  const triggers = all.slice(0, TRIGGER_SAMPLE);
+  const triggerCount = all.length;
+  const triggerTypes = [...new Set(all.map((t) => t.type))];
   await ports.state.put<RunRecord>(
     {
       pk: KEYS.runPk,
       sk: runId,
-      data: { runId, executionArn: request.execution.arn, trigger: triggers[0], triggers, options, status: 'running', startedAt: now },
+      data: { runId, executionArn: request.execution.arn, trigger: triggers[0], triggers, triggerCount, triggerTypes, options, status: 'running', startedAt: now },
     },
     { always: true },
   );
   if (!lock.data.previousRunId || !lock.data.handedOverBy) {
-    for (const t of triggers) await log.settle(t.eventId, { outcome: 'started', runId });
+    for (const t of all) await log.settle(t.eventId, { outcome: 'started', runId });
   }
   const debounceSeconds = lock.data.debounce ? request.settings.quietPeriodSeconds : 0;
   return {
     runId,
     trigger: triggers[0],
     triggers,
+    triggerCount,
     options,
     admission: {
       outcome: 'started',
@@ -399,7 +416,7 @@ async function started(
 async function admitFollowUp(
   ports: AdmissionPorts,
   request: AdmitRequest,
-  input: { runId: string; previousRunId: string; triggers: Trigger[]; options: RunOptions },
+  input: { runId: string; previousRunId: string; trigger: Trigger; triggerCount: number; options: RunOptions },
 ): Promise<AdmissionResult> {
   const now = ports.clock.now();
   const log = new TriggerLog(ports.state, request.settings, now);
@@ -409,15 +426,18 @@ async function admitFollowUp(
       { ...KEYS.lock, data: { ...lock.data, executionArn: request.execution.arn } },
       { ifVersion: lock.version },
     );
-    return started(ports, request, mine, input.triggers, input.options, log);
+    const carried = await carriedTriggers(ports.state, input.runId);
+    return started(ports, request, mine, carried.length > 0 ? carried : [input.trigger], input.options, log);
   }
   // The lock was taken over before this follow-up started (its start failed and the lock
-  // looked stale): the run that took it over inherited the carried triggers.
+  // looked stale): the run that took it over queued the carried triggers again.
   return {
-    triggers: input.triggers,
+    trigger: input.trigger,
+    triggers: [input.trigger],
+    triggerCount: input.triggerCount,
     admission: {
       outcome: 'queued',
-      reason: `follow-up run ${input.runId} lost its lock to run ${lock?.data.runId ?? '(none)'}, which answers its ${input.triggers.length} triggers`,
+      reason: `follow-up run ${input.runId} lost its lock to run ${lock?.data.runId ?? '(none)'}, which answers its ${input.triggerCount} triggers`,
       holderRunId: lock?.data.runId,
       debounceSeconds: 0,
     },
@@ -527,13 +547,14 @@ export interface ReleaseRequest {
   readonly settings: AdmissionSettings;
 }
 
+/** Counts, not lists: the result goes into the run record and Finalize's output, whatever the burst. */
 export interface ReleaseResult {
   /** Pending triggers older than the run's snapshot: answered by this run. */
-  readonly covered: string[];
+  readonly covered: number;
   /** Degradation/drift triggers that arrived during the run: within the cooldown it starts. */
-  readonly cooldown: string[];
-  /** The one run that carries every other pending trigger. */
-  readonly followUp?: { readonly runId: string; readonly executionArn: string; readonly triggers: string[] };
+  readonly cooldown: number;
+  /** The one run that carries every other pending trigger (`triggers`: how many). */
+  readonly followUp?: { readonly runId: string; readonly executionArn: string; readonly triggers: number };
 }
 
 /**
@@ -549,15 +570,20 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
-    if (!lock) return { covered: [], cooldown: [] };
+    if (!lock) return { covered: 0, cooldown: 0 };
     if (lock.data.handedOverBy === request.executionArn) {
-      // A retry after the hand-over: make sure the follow-up was started.
+      // A retry after the hand-over: finish answering the carried triggers, start the follow-up.
+      await settleCarried(state, log, lock.data.runId, now.toISOString());
       await startFollowUp(ports, request, lock.data);
-      return { covered: [], cooldown: [], followUp: { runId: lock.data.runId, executionArn: lock.data.executionArn, triggers: [] } };
+      const followUp = { runId: lock.data.runId, executionArn: lock.data.executionArn, triggers: lock.data.carriedCount ?? 1 };
+      return { covered: 0, cooldown: 0, followUp };
     }
-    if (lock.data.runId !== request.runId) return { covered: [], cooldown: [] }; // taken over long ago
+    if (lock.data.runId !== request.runId) return { covered: 0, cooldown: 0 }; // taken over long ago
     try {
-      if (!lock.data.closing) lock = await state.put<LockData>({ ...KEYS.lock, data: { ...lock.data, closing: true } }, { ifVersion: lock.version });
+      if (!lock.data.closing) {
+        const nextRunId = makeRunId(now, `${request.runId}/follow-up`);
+        lock = await state.put<LockData>({ ...KEYS.lock, data: { ...lock.data, closing: true, nextRunId } }, { ifVersion: lock.version });
+      }
     } catch (error) {
       if (error instanceof ConditionFailedError) continue;
       throw error;
@@ -584,33 +610,40 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
         carriedOptions = { dryRun: true, force: false };
       }
     }
-    const answered = new Set([...covered, ...cooled, ...carried]);
 
+    // Answer what this run answers while the lock is still closed: a trigger that queued
+    // meanwhile and then finds the lock gone checks whether its item is still there. A retry
+    // after a failure here finds the answered items gone and answers the rest.
     const at = now.toISOString();
     const cooldownUntil = new Date(now.getTime() + request.settings.cooldownMinutes * 60_000).toISOString();
-    const answer = async () => {
-      for (const p of covered) await log.resolve(p.data.trigger.eventId, { outcome: 'covered', runId: request.runId, at });
-      for (const p of cooled) await log.resolve(p.data.trigger.eventId, { outcome: 'cooldown', runId: request.runId, at }, cooldownUntil);
-    };
+    await forEachConcurrently(covered, async (p) => {
+      await log.resolve(p.data.trigger.eventId, { outcome: 'covered', runId: request.runId, at });
+      await state.delete(KEYS.pendingPk, p.sk);
+    });
+    await forEachConcurrently(cooled, async (p) => {
+      await log.resolve(p.data.trigger.eventId, { outcome: 'cooldown', runId: request.runId, at }, cooldownUntil);
+      await state.delete(KEYS.pendingPk, p.sk);
+    });
+    const answered = { covered: covered.length, cooldown: cooled.length };
 
     if (carried.length === 0) {
-      // Answer every pending trigger before the lock disappears: a trigger that queued
-      // meanwhile and then finds no lock checks whether its item is still there.
-      await answer();
-      for (const p of pending) if (answered.has(p)) await state.delete(KEYS.pendingPk, p.sk);
       await state.delete(KEYS.lock.pk, KEYS.lock.sk, { ifVersion: lock.version });
-      return { covered: covered.map((p) => p.data.trigger.eventId), cooldown: cooled.map((p) => p.data.trigger.eventId) };
+      return answered;
     }
 
-    // Hand the lock to one follow-up run that carries every later trigger.
-    const followRunId = makeRunId(now, `${request.runId}/follow-up`);
+    // Hand the lock to one follow-up run that carries every later trigger: first the list
+    // (CARRIED#<follow-up>), then the lock (the commit point), then the answers.
+    const followRunId = lock.data.nextRunId ?? makeRunId(now, `${request.runId}/follow-up`);
+    await forEachConcurrently(carried, (p) =>
+      state.put<PendingData>({ pk: KEYS.carriedPk(followRunId), sk: p.sk, data: p.data, expiresAt: log.expiresAt }, { always: true }).then(() => undefined),
+    );
     const triggers = carried.map((p) => p.data.trigger);
     const handed: LockData = {
       runId: followRunId,
       executionArn: executionArnFor(request.stateMachineArn, followRunId),
       acquiredAt: at,
       trigger: triggers[0],
-      carried: triggers,
+      carriedCount: triggers.length,
       carriedOptions,
       handedOverBy: request.executionArn,
       previousRunId: request.runId,
@@ -618,19 +651,72 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
         ? { debounce: { startedAt: at } }
         : { snapshotAt: at }),
     };
-    await state.put<LockData>({ ...KEYS.lock, data: handed }, { ifVersion: lock.version });
-    await answer();
-    for (const p of carried) await log.resolve(p.data.trigger.eventId, { outcome: 'followed-up', runId: followRunId, at });
-    for (const p of pending) if (answered.has(p)) await state.delete(KEYS.pendingPk, p.sk);
+    try {
+      await state.put<LockData>({ ...KEYS.lock, data: handed }, { ifVersion: lock.version });
+    } catch (error) {
+      if (error instanceof ConditionFailedError) continue; // taken over meanwhile: the loop sees it
+      throw error;
+    }
+    await forEachConcurrently(carried, async (p) => {
+      await log.resolve(p.data.trigger.eventId, { outcome: 'followed-up', runId: followRunId, at });
+      await state.delete(KEYS.pendingPk, p.sk);
+    });
     await startFollowUp(ports, request, handed);
-    const followUp = { runId: followRunId, executionArn: handed.executionArn, triggers: triggers.map((t) => t.eventId) };
-    return {
-      covered: covered.map((p) => p.data.trigger.eventId),
-      cooldown: cooled.map((p) => p.data.trigger.eventId),
-      ...(followUp ? { followUp } : {}),
-    };
+    return { ...answered, followUp: { runId: followRunId, executionArn: handed.executionArn, triggers: triggers.length } };
   }
   throw new TransientError(`release: the lock of run ${request.runId} kept changing; Step Functions retries`);
+}
+
+/** After a hand-over: every trigger the follow-up carries is resolved and no longer pending (repeatable). */
+async function settleCarried(state: StateStore, log: TriggerLog, followRunId: string, at: string): Promise<void> {
+  const carried = await state.query<PendingData>(KEYS.carriedPk(followRunId));
+  await forEachConcurrently(carried, async (p) => {
+    if (!(await state.get(KEYS.pendingPk, p.sk))) return;
+    await log.resolve(p.data.trigger.eventId, { outcome: 'followed-up', runId: followRunId, at });
+    await state.delete(KEYS.pendingPk, p.sk);
+  });
+}
+
+/** A follow-up that never started: its carried triggers become pending again, for the next holder. */
+async function requeueCarried(state: StateStore, lock: LockData, now: Date, expiresAt: number): Promise<void> {
+  const carried = await state.query<PendingData>(KEYS.carriedPk(lock.runId));
+  await forEachConcurrently(carried, async (p) => {
+    await state.put<PendingData>(
+      {
+        pk: KEYS.pendingPk,
+        sk: p.sk,
+        data: { ...p.data, ...(lock.carriedOptions && !p.data.options ? { options: lock.carriedOptions } : {}), receivedAt: now.toISOString() },
+        expiresAt,
+      },
+      { always: true },
+    );
+    await state.delete(KEYS.carriedPk(lock.runId), p.sk);
+  });
+}
+
+/** The triggers run `runId` answers when it is a follow-up (oldest first), at most `limit`. */
+export async function carriedTriggers(state: StateStore, runId: string, limit?: number): Promise<Trigger[]> {
+  const items = await state.query<PendingData>(KEYS.carriedPk(runId), limit === undefined ? {} : { limit });
+  return items.map((p) => p.data.trigger);
+}
+
+/** How many triggers a run answers (records written before the count existed list them all). */
+export function triggerCountOf(run: Pick<RunRecord, 'trigger' | 'triggers' | 'triggerCount'>): number {
+  return run.triggerCount ?? Math.max(1, run.triggers?.length ?? 0);
+}
+
+/** The types of the triggers a run answers. */
+export function triggerTypesOf(run: Pick<RunRecord, 'trigger' | 'triggers' | 'triggerTypes'>): TriggerType[] {
+  return run.triggerTypes ?? [...new Set((run.triggers?.length ? run.triggers : [run.trigger]).map((t) => t.type))];
+}
+
+/** Runs `task` for every item, at most WRITE_CONCURRENCY at a time; rejects with the first error. */
+async function forEachConcurrently<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
 }
 
 async function startFollowUp(ports: AdmissionPorts, request: ReleaseRequest, lock: LockData): Promise<void> {
@@ -638,7 +724,9 @@ async function startFollowUp(ports: AdmissionPorts, request: ReleaseRequest, loc
     followUp: {
       runId: lock.runId,
       previousRunId: request.runId,
-      triggers: lock.carried ?? [lock.trigger],
+      // One trigger and a count: the input stays small whatever the burst (the rest are in CARRIED#<runId>).
+      trigger: lock.trigger,
+      triggerCount: lock.carriedCount ?? 1,
       ...(lock.carriedOptions ? { options: lock.carriedOptions } : {}),
     },
   });

@@ -5,7 +5,7 @@
  * message, one EventBridge event, CloudWatch metrics.
  */
 import type { EventPublisher, MetricDatum, MetricsSink, Notifier } from '../adapters/ports';
-import { KEYS, releaseLock, type AdmissionPorts, type AdmissionSettings, type ReleaseResult, type RunRecord, type RunStatus } from './admission';
+import { KEYS, releaseLock, TRIGGER_SAMPLE, triggerTypesOf, type AdmissionPorts, type AdmissionSettings, type ReleaseResult, type RunRecord, type RunStatus } from './admission';
 import type { ExecutionRef } from './triggers';
 import { RUN_EVENT_TYPES_BY_OUTCOME } from './run-events';
 import type { GateDecision, RunOptions, Trigger } from './types';
@@ -15,6 +15,7 @@ export interface RunState {
   readonly runId: string;
   readonly trigger: Trigger;
   readonly triggers?: Trigger[];
+  readonly triggerCount?: number;
   readonly options: RunOptions;
   readonly prepared?: { rows?: Record<string, number>; keys?: Record<string, string>; champion?: { runId?: string } | null };
   readonly training?: { jobName?: string; modelArtifacts?: string };
@@ -46,7 +47,9 @@ export interface RunSummary {
   /** In words: why this outcome. */
   readonly reason: string;
   readonly trigger: Trigger;
+  /** The first triggers the run answered (at most TRIGGER_SAMPLE), and how many in all. */
   readonly triggers: Trigger[];
+  readonly triggerCount: number;
   readonly dryRun: boolean;
   readonly metric?: string;
   readonly candidateMetric?: number;
@@ -98,7 +101,8 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
     outcome: decided.outcome,
     reason: decided.reason,
     trigger: run.trigger,
-    triggers: run.triggers ?? [run.trigger],
+    triggers: (run.triggers ?? [run.trigger]).slice(0, TRIGGER_SAMPLE),
+    triggerCount: run.triggerCount ?? run.triggers?.length ?? 1,
     dryRun: run.options.dryRun,
     ...(decision ? { metric: decision.metric, candidateMetric: decision.candidate } : {}),
     ...(decision?.champion !== undefined ? { championMetric: decision.champion } : {}),
@@ -123,6 +127,8 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
         executionArn: request.execution.arn,
         trigger: summary.trigger,
         triggers: summary.triggers,
+        triggerCount: summary.triggerCount,
+        triggerTypes: previous?.data.triggerTypes ?? triggerTypesOf(summary),
         options: run.options,
         startedAt: summary.startedAt,
         status: summary.outcome,
@@ -132,7 +138,7 @@ export async function finalizeRun(ports: FinalizePorts, request: FinalizeRequest
         ...(summary.championMetric !== undefined ? { championMetric: summary.championMetric } : {}),
         ...(summary.modelPackageArn ? { modelPackageArn: summary.modelPackageArn } : {}),
         cause: summary.reason,
-        covered: release.covered.length,
+        covered: release.covered,
         summary,
         announced: false,
       },
@@ -203,9 +209,9 @@ function summaryDetail(summary: RunSummary): Record<string, unknown> {
   return {
     ...rest,
     triggers: triggers.map((t) => ({ type: t.type, reason: t.reason, eventId: t.eventId, time: t.time })),
-    coveredTriggers: release.covered.length,
-    cooldownTriggers: release.cooldown.length,
-    ...(release.followUp ? { followUpRunId: release.followUp.runId, followUpTriggers: release.followUp.triggers.length } : {}),
+    coveredTriggers: release.covered,
+    cooldownTriggers: release.cooldown,
+    ...(release.followUp ? { followUpRunId: release.followUp.runId, followUpTriggers: release.followUp.triggers } : {}),
   };
 }
 
@@ -214,7 +220,7 @@ export function describe(summary: RunSummary): string {
   const lines = [
     `Run ${summary.runId}: ${summary.outcome}`,
     `Why: ${summary.reason}`,
-    `Trigger: ${summary.trigger.type} — ${summary.trigger.reason}${summary.triggers.length > 1 ? ` (+${summary.triggers.length - 1} more)` : ''}`,
+    `Trigger: ${summary.trigger.type} — ${summary.trigger.reason}${summary.triggerCount > 1 ? ` (+${summary.triggerCount - 1} more)` : ''}`,
   ];
   if (summary.candidateMetric !== undefined) {
     lines.push(
@@ -224,7 +230,7 @@ export function describe(summary: RunSummary): string {
   if (summary.rows) lines.push(`Rows: ${Object.entries(summary.rows).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (summary.quarantineKey) lines.push(`Rejected rows: ${summary.quarantineKey}`);
   if (summary.modelPackageArn) lines.push(`Model package: ${summary.modelPackageArn}`);
-  if (summary.release.followUp) lines.push(`Follow-up run ${summary.release.followUp.runId} carries ${summary.release.followUp.triggers.length} trigger(s)`);
+  if (summary.release.followUp) lines.push(`Follow-up run ${summary.release.followUp.runId} carries ${summary.release.followUp.triggers} trigger(s)`);
   lines.push(`Duration: ${summary.durationSeconds} s`, `Execution: ${summary.executionArn}`);
   return lines.join('\n');
 }
@@ -238,9 +244,9 @@ function runMetrics(summary: RunSummary): MetricDatum[] {
   if (summary.candidateMetric !== undefined) data.push({ name: 'CandidateMetric', value: summary.candidateMetric, unit: 'None' });
   if (summary.championMetric !== undefined) data.push({ name: 'ChampionMetric', value: summary.championMetric, unit: 'None' });
   for (const [resolution, count] of [
-    ['covered', summary.release.covered.length],
-    ['cooldown', summary.release.cooldown.length],
-    ['followed-up', summary.release.followUp?.triggers.length ?? 0],
+    ['covered', summary.release.covered],
+    ['cooldown', summary.release.cooldown],
+    ['followed-up', summary.release.followUp?.triggers ?? 0],
   ] as const) {
     if (count > 0) data.push({ name: 'TriggersResolved', value: count, unit: 'Count', dimensions: { Resolution: resolution } });
   }

@@ -4,8 +4,9 @@
  *   or the CLI (manual trigger);
  * - `{"trigger": {type, reason, detail, eventId, time}}` — an EventBridge rule's input
  *   transformer (schedule, new-data, degradation, drift);
- * - `{"followUp": {runId, previousRunId, triggers}}` — the run that carries triggers that
- *   arrived during the previous run (started by that run's Finalize).
+ * - `{"followUp": {runId, previousRunId, trigger, triggerCount}}` — the run that carries
+ *   triggers that arrived during the previous run (started by that run's Finalize; the
+ *   triggers themselves are in the state table, see lambdas/core/admission.ts).
  * Anything else is rejected with a cause that names the field.
  */
 import { z } from 'zod';
@@ -50,7 +51,8 @@ const followUpSchema = z.strictObject({
   followUp: z.strictObject({
     runId: z.string().min(1),
     previousRunId: z.string().min(1),
-    triggers: z.array(triggerSchema).min(1),
+    trigger: triggerSchema,
+    triggerCount: z.number().int().min(1),
     options: z
       .strictObject({ dryRun: z.boolean(), force: z.boolean(), rollbackTo: z.string().optional() })
       .optional(),
@@ -66,7 +68,7 @@ export interface ExecutionRef {
 
 export type NormalizedInput =
   | { kind: 'trigger'; trigger: Trigger; options: RunOptions }
-  | { kind: 'follow-up'; runId: string; previousRunId: string; triggers: Trigger[]; options: RunOptions };
+  | { kind: 'follow-up'; runId: string; previousRunId: string; trigger: Trigger; triggerCount: number; options: RunOptions };
 
 /** Normalizes an execution input, or throws InvalidInputError naming the offending field. */
 export function normalizeInput(input: unknown, execution: ExecutionRef): NormalizedInput {
@@ -75,13 +77,14 @@ export function normalizeInput(input: unknown, execution: ExecutionRef): Normali
     throw new InvalidInputError(`execution input: expected a JSON object, got ${JSON.stringify(value).slice(0, 60)}`);
   }
   if ('followUp' in value) {
-    const parsed = parseWith(followUpSchema, value, 'followUp: {runId, previousRunId, triggers}');
-    const { runId, previousRunId, triggers, options } = parsed.followUp;
+    const parsed = parseWith(followUpSchema, value, 'followUp: {runId, previousRunId, trigger, triggerCount}');
+    const { runId, previousRunId, trigger, triggerCount, options } = parsed.followUp;
     return {
       kind: 'follow-up',
       runId,
       previousRunId,
-      triggers: triggers.map(toTrigger),
+      trigger: toTrigger(trigger),
+      triggerCount,
       options: { dryRun: options?.dryRun ?? false, force: options?.force ?? false, ...(options?.rollbackTo ? { rollbackTo: options.rollbackTo } : {}) },
     };
   }

@@ -2,6 +2,7 @@ import type { ExecutionStatus, Executions } from '../../../lambdas/adapters/port
 import {
   KEYS,
   admit,
+  carriedTriggers,
   checkQuietPeriod,
   releaseLock,
   type AdmissionPorts,
@@ -57,6 +58,20 @@ async function admitRule(ports: AdmissionPorts, clock: FakeClock, type: TriggerT
 
 async function lock(state: MemoryStateStore): Promise<LockData | undefined> {
   return (await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk))?.data;
+}
+
+/** Event ids a follow-up run carries, from the state table. */
+async function carriedIds(state: MemoryStateStore, runId: string | undefined): Promise<string[]> {
+  return runId === undefined ? [] : (await carriedTriggers(state, runId)).map((t) => t.eventId);
+}
+
+/** Event ids whose trigger log says they were resolved with `outcome` by run `runId`. */
+function resolvedIds(state: MemoryStateStore, outcome: string, runId: string | undefined): string[] {
+  return state
+    .partition<TriggerLogData>(KEYS.triggerPk)
+    .filter((t) => t.resolution?.outcome === outcome && t.resolution.runId === runId)
+    .map((t) => t.trigger.eventId)
+    .sort();
 }
 
 describe('admission: input', () => {
@@ -269,9 +284,8 @@ describe('admission: release and follow-up', () => {
       settings,
     });
 
-    expect(released.covered).toEqual(['obj-2']);
-    expect(released.cooldown).toEqual(['alarm-1']);
-    expect(released.followUp?.triggers).toEqual(['obj-3', 'tick-1']);
+    expect(released).toMatchObject({ covered: 1, cooldown: 1, followUp: { triggers: 2 } });
+    expect(await carriedIds(state, released.followUp?.runId)).toEqual(['obj-3', 'tick-1']);
     expect(executions.started).toHaveLength(1);
     expect(executions.started[0]).toMatchObject({ name: released.followUp?.runId, input: { followUp: { previousRunId: holder.result.runId } } });
     expect(state.partition(KEYS.pendingPk)).toHaveLength(0);
@@ -331,14 +345,16 @@ describe('admission: release and follow-up', () => {
     const end = await releaseLock(ports, { runId: taker.result.runId!, executionArn: taker.exec.arn, stateMachineArn: MACHINE, status: 'deployed', settings: noDebounce });
 
     expect(taker.result.admission.outcome).toBe('started');
-    expect(end.covered).toEqual(['person-1']);
+    expect(end.covered).toBe(1);
+    expect(resolvedIds(state, 'covered', taker.result.runId)).toEqual(['person-1']);
+    expect(await carriedIds(state, released.followUp!.runId)).toEqual([]);
     expect(state.partition(KEYS.pendingPk)).toHaveLength(0);
   });
 });
 
 describe('admission: dry runs and rollbacks keep their kind', () => {
   it('never lets a training run answer a queued dry run: the follow-up is a dry run of its own', async () => {
-    const { ports, clock, executions } = setup();
+    const { ports, clock, executions, state } = setup();
     const holder = await admitRule(ports, clock, 'schedule', 'tick-0', noDebounce);
     clock.advanceSeconds(1);
     const dry = await admit(ports, { input: { reason: 'try', dryRun: true }, execution: execution(clock), stateMachineArn: MACHINE, settings: noDebounce });
@@ -346,7 +362,8 @@ describe('admission: dry runs and rollbacks keep their kind', () => {
     const released = await releaseLock(ports, { runId: holder.result.runId!, executionArn: holder.exec.arn, stateMachineArn: MACHINE, status: 'deployed', settings: noDebounce });
 
     expect(dry.admission.outcome).toBe('queued');
-    expect(released.followUp?.triggers).toEqual([dry.trigger!.eventId]);
+    expect(released.followUp?.triggers).toBe(1);
+    expect(await carriedIds(state, released.followUp?.runId)).toEqual([dry.trigger!.eventId]);
     expect(executions.started[0].input).toMatchObject({ followUp: { options: { dryRun: true } } });
   });
 
@@ -368,8 +385,8 @@ describe('admission: dry runs and rollbacks keep their kind', () => {
       settings: noDebounce,
     });
 
-    expect(first.followUp?.triggers).toEqual(['person-1']);
-    expect(second.followUp?.triggers).toHaveLength(1);
+    expect(await carriedIds(state, first.followUp?.runId)).toEqual(['person-1']);
+    expect(second.followUp?.triggers).toBe(1);
     expect(executions.started[1].input).toMatchObject({ followUp: { options: { rollbackTo: arn } } });
     expect(state.partition(KEYS.pendingPk)).toHaveLength(0);
   });
@@ -388,7 +405,8 @@ describe('admission: bursts', () => {
 
     expect(outcomes.filter((o) => o === 'started')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'queued')).toHaveLength(99);
-    expect(released.covered).toHaveLength(99);
+    expect(released.covered).toBe(99);
+    expect(resolvedIds(state, 'covered', holder.result.runId)).toHaveLength(99);
     expect(executions.started).toHaveLength(0);
     expect(state.partition<TriggerLogData>(KEYS.triggerPk).filter((t) => t.outcome === undefined)).toHaveLength(0);
   });
@@ -409,12 +427,108 @@ describe('admission: bursts', () => {
     const startedIds = late.filter((l) => l.result.admission.outcome === 'started').map((l) => l.result.trigger!.eventId);
     const pendingIds = state.partition<{ trigger: Trigger }>(KEYS.pendingPk).map((p) => p.trigger.eventId);
     const coveredNow = late.filter((l) => l.result.admission.outcome === 'covered').map((l) => l.result.trigger!.eventId);
-    const answered = new Set([...startedIds, ...coveredNow, ...(released.followUp?.triggers ?? []), ...released.covered, ...pendingIds]);
+    const carried = resolvedIds(state, 'followed-up', released.followUp?.runId);
+    expect(carried).toEqual((await carriedIds(state, released.followUp?.runId)).sort());
+    const answered = new Set([...startedIds, ...coveredNow, ...carried, ...resolvedIds(state, 'covered', holder.result.runId), ...pendingIds]);
     // Every late trigger started the next run itself, was covered by its snapshot, was carried
     // by the follow-up, or waits (pending) for the run that holds the lock now — and at most
     // one run holds it.
     expect([...answered].sort()).toEqual(late.map((l) => l.result.trigger!.eventId).sort());
     expect(startedIds.length + (released.followUp ? 1 : 0)).toBeLessThanOrEqual(1);
     expect(executions.started).toHaveLength(released.followUp ? 1 : 0);
+  });
+});
+
+describe('admission: a release that fails half-way', () => {
+  /** Fails every state write after the first `allowed` writes whose key satisfies `matches`. */
+  function failAfter(state: MemoryStateStore, allowed: number, matches: (pk: string) => boolean) {
+    let count = 0;
+    const fail = (pk: string) => {
+      if (matches(pk) && ++count > allowed) throw new Error('Lambda timed out');
+    };
+    const put = state.put.bind(state);
+    const remove = state.delete.bind(state);
+    state.put = async (item, condition) => {
+      fail(item.pk);
+      return put(item, condition);
+    };
+    state.delete = async (pk, sk, condition) => {
+      fail(pk);
+      return remove(pk, sk, condition);
+    };
+    return () => {
+      state.put = put;
+      state.delete = remove;
+    };
+  }
+
+  async function holderWithLateTriggers(count: number) {
+    const f = setup();
+    const holder = await admitRule(f.ports, f.clock, 'schedule', 'tick-0', noDebounce);
+    f.clock.advanceSeconds(5);
+    for (let i = 0; i < count; i++) await admitRule(f.ports, f.clock, 'manual', `late-${String(i).padStart(3, '0')}`, noDebounce);
+    const request = { runId: holder.result.runId!, executionArn: holder.exec.arn, stateMachineArn: MACHINE, status: 'deployed' as const, settings: noDebounce };
+    return { ...f, holder, request };
+  }
+
+  it.each([
+    ['while copying the carried triggers', 5, (pk: string) => pk.startsWith('CARRIED#')],
+    ['after the hand-over, while answering', 7, (pk: string) => pk === KEYS.pendingPk],
+    ['after the hand-over, while resolving the trigger log', 3, (pk: string) => pk === KEYS.triggerPk],
+  ])('finishes the same release when Finalize is retried after failing %s', async (_when, allowed, matches) => {
+    const { ports, state, executions, request } = await holderWithLateTriggers(40);
+    const restore = failAfter(state, allowed, matches);
+    await expect(releaseLock(ports, request)).rejects.toThrow('Lambda timed out');
+    restore();
+
+    const retried = await releaseLock(ports, request);
+
+    const followUp = retried.followUp!;
+    expect(followUp.triggers).toBe(40);
+    expect(executions.started.map((s) => s.name)).toEqual([followUp.runId]);
+    expect(state.partition(KEYS.pendingPk)).toEqual([]);
+    const late = state.partition<TriggerLogData>(KEYS.triggerPk).filter((t) => t.trigger.eventId.startsWith('late-'));
+    expect(late).toHaveLength(40);
+    for (const log of late) expect(log.resolution).toMatchObject({ outcome: 'followed-up', runId: followUp.runId });
+    expect(await carriedIds(state, followUp.runId)).toEqual(late.map((t) => t.trigger.eventId).sort());
+  });
+
+  it('lets the next trigger take over a lock left closing by a holder whose execution died', async () => {
+    const { ports, clock, state, executions, request } = await holderWithLateTriggers(3);
+    const restore = failAfter(state, 0, (pk) => pk === KEYS.pendingPk || pk.startsWith('CARRIED#'));
+    await expect(releaseLock(ports, request)).rejects.toThrow('Lambda timed out');
+    restore();
+    expect(await lock(state)).toMatchObject({ closing: true, runId: request.runId });
+    executions.statuses.set(request.executionArn, 'FAILED');
+    clock.advanceSeconds(60);
+
+    const taker = await admitRule(ports, clock, 'manual', 'person-9', noDebounce);
+    const end = await releaseLock(ports, { ...request, runId: taker.result.runId!, executionArn: taker.exec.arn });
+
+    expect(taker.result.admission.outcome).toBe('started');
+    expect(end.covered).toBe(3); // the three the dead holder never answered, older than the taker's snapshot
+    expect(state.partition(KEYS.pendingPk)).toEqual([]);
+  });
+});
+
+describe('admission: the lock and the follow-up input stay small whatever the burst', () => {
+  it('hands over 2,000 carried triggers with a lock and an execution input of a few hundred bytes', async () => {
+    const { ports, clock, state, executions } = setup();
+    const holder = await admitRule(ports, clock, 'schedule', 'tick-0', noDebounce);
+    clock.advanceSeconds(5);
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => admitRule(ports, clock, 'new-data', `obj-${String(i).padStart(4, '0')}`, noDebounce)));
+
+    const released = await releaseLock(ports, { runId: holder.result.runId!, executionArn: holder.exec.arn, stateMachineArn: MACHINE, status: 'deployed', settings: noDebounce });
+    const followUp = await admit(ports, { input: executions.started[0].input, execution: execution(clock, executions.started[0].name), stateMachineArn: MACHINE, settings: noDebounce });
+
+    expect(released.followUp?.triggers).toBe(2000);
+    expect(JSON.stringify(executions.started[0].input).length).toBeLessThan(1000);
+    expect(JSON.stringify(await lock(state)).length).toBeLessThan(1500);
+    expect(followUp).toMatchObject({ admission: { outcome: 'started' }, triggerCount: 2000 });
+    expect(followUp.triggers).toHaveLength(10);
+    expect(JSON.stringify(followUp).length).toBeLessThan(6000);
+    const record = state.partition<{ triggerCount: number; triggerTypes: string[] }>(KEYS.runPk).find((r) => r.triggerCount === 2000);
+    expect(record?.triggerTypes).toEqual(['new-data']);
+    expect(await carriedTriggers(state, followUp.runId!)).toHaveLength(2000);
   });
 });

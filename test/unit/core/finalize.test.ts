@@ -280,6 +280,8 @@ describe('finalize: finalizeRun records and announces the outcome', () => {
       executionArn: execution.arn,
       trigger: expect.objectContaining({ type: 'schedule' }),
       triggers: [expect.objectContaining({ type: 'schedule' })],
+      triggerCount: 1,
+      triggerTypes: ['schedule'],
       options: { dryRun: false, force: false },
       startedAt: admittedAt,
       status: 'deployed',
@@ -302,7 +304,7 @@ describe('finalize: finalizeRun records and announces the outcome', () => {
 
     const summary = await finalizeRun(f.ports, { run: deployedRun({ runId }), execution, stateMachineArn: STATE_MACHINE_ARN, settings });
 
-    expect(summary.release).toEqual({ covered: [], cooldown: [] });
+    expect(summary.release).toEqual({ covered: 0, cooldown: 0 });
     expect(await f.state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk)).toBeUndefined();
     expect((await f.state.get(KEYS.lastRun.pk, KEYS.lastRun.sk))?.data).toEqual({ runId, endedAt: '2026-11-27T12:10:00.000Z', status: 'deployed' });
     expect(f.executions.started).toEqual([]);
@@ -323,7 +325,7 @@ describe('finalize: finalizeRun records and announces the outcome', () => {
 
     const summary = await finalizeRun(f.ports, { run: deployedRun({ runId }), execution, stateMachineArn: STATE_MACHINE_ARN, settings });
 
-    expect(summary.release.followUp).toMatchObject({ triggers: ['person-1'] });
+    expect(summary.release.followUp).toMatchObject({ triggers: 1 });
     const followUpRunId = summary.release.followUp?.runId;
     expect(f.executions.started).toEqual([
       {
@@ -333,7 +335,8 @@ describe('finalize: finalizeRun records and announces the outcome', () => {
           followUp: {
             runId: followUpRunId,
             previousRunId: runId,
-            triggers: [expect.objectContaining({ eventId: 'person-1' })],
+            trigger: expect.objectContaining({ eventId: 'person-1' }),
+            triggerCount: 1,
             options: { dryRun: false, force: false },
           },
         },

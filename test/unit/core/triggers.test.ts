@@ -104,25 +104,30 @@ describe('triggers: normalizeInput from a rule', () => {
 });
 
 describe('triggers: normalizeInput for a follow-up run', () => {
-  it('carries the run id, the previous run and the triggers', () => {
-    const carried = [ruleTrigger, { ...ruleTrigger, type: 'manual', eventId: 'person-1', reason: 'retrain please' }];
-
-    const normalized = normalizeInput({ followUp: { runId: '20261127-130000-aaaaaa', previousRunId: '20261127-120000-bbbbbb', triggers: carried } }, execution);
+  it('carries the run id, the previous run, its first trigger and how many it carries', () => {
+    const normalized = normalizeInput(
+      { followUp: { runId: '20261127-130000-aaaaaa', previousRunId: '20261127-120000-bbbbbb', trigger: ruleTrigger, triggerCount: 5000 } },
+      execution,
+    );
 
     expect(normalized).toEqual({
       kind: 'follow-up',
       runId: '20261127-130000-aaaaaa',
       previousRunId: '20261127-120000-bbbbbb',
-      triggers: [
-        { ...ruleTrigger, time: '2026-11-27T11:59:00.000Z' },
-        { ...ruleTrigger, type: 'manual', eventId: 'person-1', reason: 'retrain please', time: '2026-11-27T11:59:00.000Z' },
-      ],
+      trigger: { ...ruleTrigger, time: '2026-11-27T11:59:00.000Z' },
+      triggerCount: 5000,
       options: { dryRun: false, force: false },
     });
   });
 
-  it('rejects a follow-up without triggers', () => {
-    expect(rejection({ followUp: { runId: 'a', previousRunId: 'b', triggers: [] } }).message).toMatch(/^execution input: followUp\.triggers: /);
+  it('rejects a follow-up that carries no trigger', () => {
+    expect(rejection({ followUp: { runId: 'a', previousRunId: 'b', trigger: ruleTrigger, triggerCount: 0 } }).message).toMatch(
+      /^execution input: followUp\.triggerCount: /,
+    );
+  });
+
+  it('rejects the list form: a follow-up input never carries the triggers themselves (256 KiB input limit)', () => {
+    expect(rejection({ followUp: { runId: 'a', previousRunId: 'b', triggers: [ruleTrigger] } }).message).toMatch(/^execution input: /);
   });
 });
 

@@ -82,8 +82,19 @@ function environmentOf(job: Job): string | undefined {
 }
 
 describe('workflows: every file', () => {
-  it.each(FILES)('%s parses as YAML with unique keys', (file) => {
-    expect(() => workflow(file)).not.toThrow();
+  it.each(FILES)('%s parses as YAML with unique keys, into the keys and jobs its text declares', (file) => {
+    const source = text(file);
+    // Read off the text: top-level keys start a line; jobs are the two-space keys after "jobs:".
+    const topLevel = [...source.matchAll(/^([\w-]+):/gm)].map((match) => match[1]);
+    const jobs = [...source.slice(source.search(/^jobs:/m)).matchAll(/^ {2}([\w-]+):/gm)].map((match) => match[1]);
+
+    const wf = workflow(file);
+
+    expect({ keys: Object.keys(wf), name: wf.name, jobs: Object.keys(wf.jobs) }).toEqual({
+      keys: topLevel,
+      name: /^name: (.+)$/m.exec(source)?.[1],
+      jobs,
+    });
   });
 
   it.each(FILES)('%s holds no AWS access keys, only OIDC', (file) => {

@@ -143,7 +143,13 @@ describe('approval: resumeRun', () => {
     expect(result).toEqual({ resumed: false, reason: `no run waits for ${other}` });
     expect(f.tokens.succeeded).toEqual([]);
     expect(f.tokens.failed).toEqual([]);
-    expect(await f.state.get(APPROVAL_PK, PACKAGE)).toBeDefined();
+    expect((await f.state.get<WaitingApproval>(APPROVAL_PK, PACKAGE))?.data).toEqual({
+      taskToken: TOKEN,
+      runId: RUN,
+      modelPackageArn: PACKAGE,
+      executionArn: executionArn('exec-a'),
+      since: '2026-11-27T13:00:00.000Z',
+    });
   });
 
   it('deletes the waiting item after resuming, so a second decision resumes nothing', async () => {

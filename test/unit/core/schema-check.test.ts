@@ -116,8 +116,11 @@ describe('schema-check: features against the champion', () => {
 });
 
 describe('schema-check: columns of a file', () => {
-  it('accepts a header with the target, the id and every configured feature', () => {
-    expect(() => checkColumns(['id', 'a', 'label'], { target: 'label', idColumn: 'id', features: ['a'] }, WHERE)).not.toThrow();
+  it.each([
+    [['id', 'a', 'label']],
+    [['label', 'extra', 'a', 'id']],
+  ])('accepts a header with the target, the id and every configured feature, in any order and with more columns: %j', (columns) => {
+    expect(checkColumns(columns, { target: 'label', idColumn: 'id', features: ['a'] }, WHERE)).toBeUndefined();
   });
 
   it('fails naming the missing target and the columns', () => {

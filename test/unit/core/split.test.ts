@@ -82,8 +82,14 @@ describe('split: row keys without an id column', () => {
 });
 
 describe('split: ratios', () => {
-  it('accepts shares that sum to 1', () => {
-    expect(() => validateSplitRatios({ train: 0.8, validation: 0.1, test: 0.1 })).not.toThrow();
+  it.each([
+    [{ train: 0.8, validation: 0.1, test: 0.1 }, 1],
+    // Binary floating point (IEEE 754 doubles) adds these to just under 1: still a split of the whole.
+    [{ train: 0.7, validation: 0.2, test: 0.1 }, 0.9999999999999999],
+  ])('accepts shares that sum to 1: %o (float sum %p)', (ratios, floatSum) => {
+    expect(ratios.train + ratios.validation + ratios.test).toBe(floatSum);
+
+    expect(validateSplitRatios(ratios)).toBeUndefined();
   });
 
   it('rejects shares that do not sum to 1', () => {

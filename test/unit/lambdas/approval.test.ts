@@ -85,7 +85,7 @@ describe('approval handler: package state change', () => {
 
     expect(result).toEqual({ resumed: false, reason: 'still pending' });
     expect(tokens.succeeded).toEqual([]);
-    expect(await state.get(APPROVAL_PK, PACKAGE)).toBeDefined();
+    expect((await state.get<WaitingApproval>(APPROVAL_PK, PACKAGE))?.data).toMatchObject({ taskToken: TOKEN, runId: RUN, since: '2026-11-27T13:00:00.000Z' });
   });
 
   it('leaves a decided package alone when no run waits for it', async () => {

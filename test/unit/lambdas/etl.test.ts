@@ -26,6 +26,13 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** The lines of a text object of the store. */
+async function lines(key: string): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await store.read(key)).body) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8').trimEnd().split('\n');
+}
+
 function setup() {
   const state = new MemoryStateStore();
   const clock = new FakeClock('2030-06-01T12:00:00.000Z');
@@ -67,7 +74,13 @@ describe('etl handler: the first run', () => {
       baseline: 's3://data-bucket/runs/r1/baseline.json',
       schema: 's3://data-bucket/runs/r1/schema.json',
     });
-    expect(await store.head('runs/r1/data/train.csv')).toBeDefined();
+    // Every input row lands in exactly one split file, label first, then age, city, income.
+    const splits = await Promise.all(['train', 'validation', 'test'].map((split) => lines(`runs/r1/data/${split}.csv`)));
+    expect(splits.map((split) => split.length)).toEqual([result.rows.train, result.rows.validation, result.rows.test]);
+    const labelAgeIncome = (fields: readonly unknown[]) => `${fields[0]},${fields[1]},${fields[3]}`;
+    expect(splits.flat().map((line) => labelAgeIncome(line.split(','))).sort()).toEqual(
+      binaryRows(60).map(([, age, , income, label]) => labelAgeIncome([label, age, undefined, income])).sort(),
+    );
   });
 
   it('computes the training hyperparameters as strings, with the objective of the problem type', async () => {

@@ -1,18 +1,23 @@
 import { DataGenerator } from '../../../../local/data-generator';
 import type { LocalFaults } from '../../../../local/sagemaker/backend';
 import { InvocationError } from '../../../../local/sagemaker/errors';
-import { BUCKET, endpointConfig, featureCsv, keys, makeBackend, readText, trainedModel, type TestBackend } from './fixtures';
+import { referencePrediction, storedModel } from '../../../helpers/reference-gbdt';
+import { BUCKET, endpointConfig, featureCsv, features, keys, makeBackend, readText, trainedModel, type TestBackend } from './fixtures';
 
 describe('local sagemaker: endpoints', () => {
+  const traffic = new DataGenerator({ seed: 21 }).traffic(5);
   let t: TestBackend;
   const faults: LocalFaults = {};
   const alarmsInAlarm = new Set<string>();
   let artifact: string;
+  /** What every model here (all share model-a's artifact) answers for traffic[0], computed independently. */
+  let expected0: string;
 
   beforeAll(async () => {
     t = await makeBackend({ faults, alarms: { isInAlarm: async (name) => alarmsInAlarm.has(name) } });
     await trainedModel(t, 'model-a');
     artifact = (await t.backend.describeModel('model-a')).PrimaryContainer?.ModelDataUrl as string;
+    expected0 = String(referencePrediction(await storedModel(t.store, artifact), features(traffic[0].row))[0]);
     for (const name of ['model-b', 'model-c', 'model-d']) {
       await t.backend.createModel({ ModelName: name, PrimaryContainer: { Image: 'xgboost:1.7-1', ModelDataUrl: artifact }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r' });
     }
@@ -22,8 +27,6 @@ describe('local sagemaker: endpoints', () => {
     await endpointConfig(t, 'config-d', 'model-d');
   });
   afterAll(() => t.cleanup());
-
-  const traffic = new DataGenerator({ seed: 21 }).traffic(5);
 
   it('creates an endpoint that is Creating right after the call and InService once settled', async () => {
     const { EndpointArn } = await t.backend.createEndpoint({ EndpointName: 'churn', EndpointConfigName: 'config-a' });
@@ -50,8 +53,9 @@ describe('local sagemaker: endpoints', () => {
     expect(results[0].ContentType).toBe('text/csv; charset=utf-8');
     expect(results[0].InvokedProductionVariant).toBe('AllTraffic');
     const score = Number(Buffer.from(results[0].Body).toString('utf8'));
-    expect(score).toBeGreaterThanOrEqual(0);
-    expect(score).toBeLessThanOrEqual(1);
+    expect(score).toBeGreaterThan(0);
+    expect(score).toBeLessThan(1);
+    expect(String(score)).toBe(expected0);
 
     expect(await keys(t.store, 'capture/')).toEqual([]);
     await t.backend.flushCapture();
@@ -96,7 +100,7 @@ describe('local sagemaker: endpoints', () => {
     });
     const during = await t.backend.describeEndpoint('churn');
     expect(during).toMatchObject({ EndpointStatus: 'Updating', EndpointConfigName: 'config-a', PendingDeploymentSummary: { EndpointConfigName: 'config-b' } });
-    await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row))).resolves.toBeDefined();
+    await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row)).then((r) => Buffer.from(r.Body).toString('utf8'))).resolves.toBe(expected0);
     await t.backend.waitForSettled();
     const after = await t.backend.describeEndpoint('churn');
     expect(after).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-b', LastDeploymentConfig: { BlueGreenUpdatePolicy: { TerminationWaitInSeconds: 300 } } });
@@ -123,7 +127,7 @@ describe('local sagemaker: endpoints', () => {
       const endpoint = await t.backend.describeEndpoint('churn');
       expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'config-a' });
       expect(endpoint.FailureReason).toMatch(/did not pass the ping health check.*rolled back; the endpoint serves config-a/s);
-      await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row))).resolves.toBeDefined();
+      await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row)).then((r) => Buffer.from(r.Body).toString('utf8'))).resolves.toBe(expected0);
     } finally {
       delete faults.healthCheckFails;
     }
@@ -190,7 +194,7 @@ describe('local sagemaker: endpoints', () => {
   it('deletes the config an endpoint uses, as SageMaker allows; the endpoint keeps serving', async () => {
     await t.backend.deleteEndpointConfig('config-a');
     expect((await t.backend.describeEndpoint('churn')).EndpointConfigName).toBe('config-a');
-    await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row))).resolves.toBeDefined();
+    await expect(t.backend.invokeEndpoint('churn', featureCsv(traffic[0].row)).then((r) => Buffer.from(r.Body).toString('utf8'))).resolves.toBe(expected0);
     await expect(t.backend.updateEndpoint({ EndpointName: 'churn', EndpointConfigName: 'config-a' })).rejects.toThrow(/Could not find endpoint configuration/);
   });
 

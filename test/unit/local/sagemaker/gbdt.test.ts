@@ -92,7 +92,8 @@ describe('local sagemaker: gradient-boosted trees', () => {
     const train = twoFeatures(500, 10);
     const validation = twoFeatures(500, 11);
     const result = trainGbdt({ train, validation }, params({ numRound: 300, maxDepth: 6, eta: 0.5, earlyStoppingRounds: 5 }));
-    expect(result.bestRound).toBeDefined();
+    // The best round is the one with the lowest validation loss (the first, on a tie).
+    expect(result.bestRound).toBe(result.validationLoss.indexOf(Math.min(...result.validationLoss)));
     expect(result.model.rounds).toBe((result.bestRound as number) + 1);
     expect(result.validationLoss.length).toBeLessThan(300);
     expect(result.validationLoss.length).toBe((result.bestRound as number) + 6);

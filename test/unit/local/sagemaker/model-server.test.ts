@@ -3,6 +3,7 @@ import { seededRandom } from '../../../../lambdas/core/stats';
 import { DEFAULT_PARAMS, matrixFromRows, trainGbdt, type GbdtModel } from '../../../../local/sagemaker/gbdt';
 import { modelFrom, pythonFloat } from '../../../../local/sagemaker/inference';
 import { startModelServer, type ModelServer } from '../../../../local/sagemaker/model-server';
+import { csvRow, referencePrediction } from '../../../helpers/reference-gbdt';
 
 function call(server: ModelServer, method: string, path: string, body?: string, contentType = 'text/csv'): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
@@ -31,9 +32,12 @@ function model(objective: GbdtModel['objective'], numClass = 1): GbdtModel {
 describe('local sagemaker: model server (SageMaker container contract)', () => {
   const servers: ModelServer[] = [];
   let binary: ModelServer;
+  const binaryModel = model('binary:logistic');
+  /** The probability the binary model gives a text/csv row, computed independently. */
+  const expected = (line: string): string => String(referencePrediction(binaryModel, csvRow(line))[0]);
 
   beforeAll(async () => {
-    binary = await startModelServer({ model: modelFrom(model('binary:logistic')), healthy: true });
+    binary = await startModelServer({ model: modelFrom(binaryModel), healthy: true });
     servers.push(binary);
   });
   afterAll(() => Promise.all(servers.map((s) => s.close())));
@@ -51,25 +55,27 @@ describe('local sagemaker: model server (SageMaker container contract)', () => {
     expect(values).toHaveLength(3);
     expect(values[0]).toBeLessThan(0.5);
     expect(values[1]).toBeGreaterThan(0.5);
-    values.forEach((v) => expect(v).toBeGreaterThanOrEqual(0));
+    expect(response.text).toBe(['0.2,0.5', '2.8,0.1', '1.4,0.9'].map(expected).join(','));
   });
 
   it('treats an empty field as a missing value', async () => {
-    expect(await call(binary, 'POST', '/invocations', ',0.5')).toMatchObject({ status: 200 });
+    expect(await call(binary, 'POST', '/invocations', ',0.5')).toMatchObject({ status: 200, text: expected(',0.5') });
   });
 
   it('writes one prediction per line in batch mode (SAGEMAKER_BATCH)', async () => {
-    const batch = await startModelServer({ model: modelFrom(model('binary:logistic')), healthy: true, batch: true });
+    const batch = await startModelServer({ model: modelFrom(binaryModel), healthy: true, batch: true });
     servers.push(batch);
     const response = await call(batch, 'POST', '/invocations', '0.2,0.5\n2.8,0.1');
-    expect(response.text).toMatch(/^[0-9.e-]+\n[0-9.e-]+\n$/);
+    expect(response.text).toBe(`${expected('0.2,0.5')}\n${expected('2.8,0.1')}\n`);
   });
 
   it('writes the class probabilities of multi:softprob as a Python list', async () => {
-    const multi = await startModelServer({ model: modelFrom(model('multi:softprob', 3)), healthy: true });
+    const multiModel = model('multi:softprob', 3);
+    const multi = await startModelServer({ model: modelFrom(multiModel), healthy: true });
     servers.push(multi);
     const response = await call(multi, 'POST', '/invocations', '0.5,0.5\n2.5,0.5');
     expect(response.text).toMatch(/^\[[^\]]+, [^\]]+, [^\]]+\],\[[^\]]+, [^\]]+, [^\]]+\]$/);
+    expect(response.text).toBe(['0.5,0.5', '2.5,0.5'].map((line) => `[${referencePrediction(multiModel, csvRow(line)).join(', ')}]`).join(','));
   });
 
   it.each([

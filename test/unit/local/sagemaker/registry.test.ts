@@ -86,7 +86,7 @@ describe('local sagemaker: model registry', () => {
         ApprovalDescription: 'approved by ops',
         CreationTime: '2026-11-27T12:00:00.000Z',
         InferenceSpecification: expect.objectContaining({ SupportedContentTypes: ['text/csv'] }),
-        ModelMetrics: expect.any(Object),
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${BUCKET}/runs/r1/evaluation.json` } } },
         CertifyForMarketplace: false,
       }),
     });

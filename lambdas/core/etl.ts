@@ -14,8 +14,8 @@ import { readCsv, TextSink, type CsvItem, type CsvRecord } from './csv';
 import {
   buildModelSchema,
   CategoryEncoder,
+  categoryCode,
   createLabelEncoder,
-  MISSING_CATEGORY_CODE,
   parseDecimal,
   type EncodedFeature,
   type LabelEncoder,
@@ -162,6 +162,8 @@ export function runKeys(runId: string): RunKeys {
 }
 
 const DAY_MS = 86_400_000;
+/** Why a 0-byte .csv object is skipped (manifest.json). */
+const EMPTY_OBJECT = 'empty object (0 bytes)';
 const CSV_SUFFIX = /\.csv$/i;
 
 /**
@@ -260,14 +262,22 @@ class EtlRun {
       if (reason === undefined) data.push(object);
       else this.skip(object, reason);
     }
-    if (data.length === 0) {
-      const window = cutoff === undefined ? '' : ` modified in the last ${lookbackDays} days`;
-      throw new DataValidationError(
-        `no data under "${rawPrefix}": no non-empty .csv object${window} (${this.skipped.length} other objects skipped)`,
-        { context: { prefix: rawPrefix, skipped: this.skipped.length } },
-      );
-    }
+    if (data.length === 0) throw this.noDataError(cutoff === undefined ? '' : ` modified in the last ${lookbackDays} days`);
     return data;
+  }
+
+  /** No data file: names an empty .csv object when there is one, since that is what a person just uploaded. */
+  private noDataError(window: string): DataValidationError {
+    const { rawPrefix } = this.settings;
+    const empty = this.skipped.filter((s) => s.reason === EMPTY_OBJECT);
+    const others = this.skipped.length - empty.length;
+    const what =
+      empty.length === 0
+        ? `no .csv object${window}`
+        : `${empty[0].key} is empty (0 bytes)${empty.length > 1 ? `, like ${empty.length - 1} other .csv object${empty.length > 2 ? 's' : ''}` : ''}`;
+    return new DataValidationError(`no data under "${rawPrefix}": ${what} (${others} other objects skipped)`, {
+      context: { prefix: rawPrefix, skipped: this.skipped.length, empty: empty.map((s) => s.key) },
+    });
   }
 
   private skip(object: ObjectInfo, reason: string): void {
@@ -425,7 +435,7 @@ class EtlRun {
     for (let i = 0; i < features.length; i++) {
       const feature = features[i];
       if (feature.kind === 'categorical') {
-        row += `,${texts[i] === '' ? MISSING_CATEGORY_CODE : feature.encoder.encode(texts[i])}`;
+        row += `,${categoryCode(texts[i], feature.encoder)}`;
       } else {
         // The number as written (it parsed as a finite decimal). An empty field is a missing
         // value for SageMaker's XGBoost, in training (CSV reader) and in serving alike.
@@ -582,7 +592,7 @@ class EtlRun {
 function skipReason(object: ObjectInfo, cutoff: number | undefined, lookbackDays: number | undefined): string | undefined {
   if (object.key.endsWith('/')) return 'folder marker';
   if (!CSV_SUFFIX.test(object.key)) return 'not a .csv file';
-  if (object.size === 0) return 'empty object (0 bytes)';
+  if (object.size === 0) return EMPTY_OBJECT;
   if (cutoff !== undefined && object.lastModified.getTime() < cutoff) return `last modified before the ${lookbackDays}-day lookback window`;
   return undefined;
 }

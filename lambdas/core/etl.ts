@@ -9,8 +9,9 @@
  * records exactly which object versions went in. Memory does not grow with the data: outputs
  * are streamed (multipart in S3) and reading waits whenever an output is behind.
  */
+import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore } from '../adapters/ports';
-import { readCsv, TextSink, type CsvItem, type CsvRecord } from './csv';
+import { readCsv, TextSink, type CsvBadRecord, type CsvItem, type CsvRecord } from './csv';
 import {
   buildModelSchema,
   CategoryEncoder,
@@ -176,6 +177,46 @@ export async function prepareData(ports: { store: ObjectStore }, input: PrepareD
   return new EtlRun(ports.store, input).execute();
 }
 
+/** The settings a file's columns are checked against. */
+export type FileSettings = Pick<EtlSettings, 'header' | 'columns' | 'targetColumn' | 'features' | 'categoricalFeatures' | 'idColumn' | 'problemType'>;
+
+/**
+ * Checks one data file before it joins the raw prefix, for what would fail every run that reads
+ * it, whatever the other files: bytes that are not UTF-8, a quote that never closes, a header
+ * (or dataset.columns) without the configured columns, columns that do not fit the champion's
+ * schema. Rows are not checked: a run quarantines a bad row without failing. `key` names the
+ * file in errors. Throws the DataValidationError the ETL would.
+ */
+export async function checkDataFile(body: Readable, key: string, settings: FileSettings, champion?: ModelSchema): Promise<void> {
+  let checked = false;
+  if (!settings.header) {
+    checkFileColumns(settings.columns ?? [], key, undefined, settings, champion);
+    checked = true;
+  }
+  for await (const batch of readCsv(body, key)) {
+    if (checked || batch.length === 0) continue;
+    const item = batch[0];
+    if (!item.ok) throw unreadableHeader(item, key);
+    checkFileColumns(headerColumns(item), key, item.line, settings, champion);
+    checked = true;
+  }
+}
+
+function checkFileColumns(columns: readonly string[], file: string, line: number | undefined, settings: FileSettings, champion?: ModelSchema): void {
+  const where = line === undefined ? file : `${file} line ${line}`;
+  const { targetColumn: target, idColumn, features, problemType, categoricalFeatures } = settings;
+  checkColumns(columns, { target, idColumn, features }, where, line === undefined ? 'dataset.columns' : 'header');
+  resolveFeatures(columns, { problemType, target, idColumn, features, categoricalFeatures }, champion, where);
+}
+
+function unreadableHeader(item: CsvBadRecord, file: string): DataValidationError {
+  return new DataValidationError(`${file} line ${item.line}: the header cannot be read: ${item.reason}`, { context: { file, line: item.line } });
+}
+
+function headerColumns(item: CsvRecord): string[] {
+  return item.fields.map((f) => f.trim());
+}
+
 interface MutableRowCounts {
   read: number;
   valid: number;
@@ -310,16 +351,8 @@ class EtlRun {
   }
 
   private headerLayout(item: CsvItem, file: string): FileLayout {
-    if (!item.ok) {
-      throw new DataValidationError(`${file} line ${item.line}: the header cannot be read: ${item.reason}`, {
-        context: { file, line: item.line },
-      });
-    }
-    return this.layoutOf(
-      item.fields.map((f) => f.trim()),
-      file,
-      item.line,
-    );
+    if (!item.ok) throw unreadableHeader(item, file);
+    return this.layoutOf(headerColumns(item), file, item.line);
   }
 
   /**

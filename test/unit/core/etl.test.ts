@@ -2,6 +2,7 @@ import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectInfo, ObjectStore } from '../../../lambdas/adapters/ports';
+import { encodeModelInput, MISSING_CATEGORY_CODE } from '../../../lambdas/core/encoding';
 import { ConditionFailedError, DataValidationError } from '../../../lambdas/core/errors';
 import { prepareData, runKeys, type EtlSettings, type Manifest, type PrepareDataInput, type PreparedData, type QuarantineEntry } from '../../../lambdas/core/etl';
 import { splitForKey } from '../../../lambdas/core/split';
@@ -426,6 +427,21 @@ describe('etl: quarantine', () => {
     await prepare({ ...CITY, maxQuarantineShare: 0.1 });
 
     expect(JSON.parse((await lines(KEYS.quarantine))[0])).toMatchObject({ line: 42, reason: 'id "id" is missing' });
+  });
+});
+
+describe('etl: training and serving encode alike', () => {
+  it('gives a row with a missing category the same model input as `retrain local invoke` (encodeModelInput)', async () => {
+    // One row without a city, and an age no other row has, to find it in whichever split it lands.
+    await put('raw/a.csv', binaryCsv(40, 0, [['id-missing', 99, '', 1234.5, 1]]));
+
+    await prepare(CITY);
+
+    const schema = await json<ModelSchema>(KEYS.schema);
+    const written = (await Promise.all([KEYS.train, KEYS.validation, KEYS.test].map(lines))).flat();
+    const trained = written.map((line) => line.split(',')).find((fields) => fields[1] === '99');
+    expect(trained?.slice(1).join(',')).toBe(encodeModelInput(schema, ['99', '', '1234.5']));
+    expect(trained?.[2]).toBe(String(MISSING_CATEGORY_CODE));
   });
 });
 

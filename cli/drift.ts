@@ -20,6 +20,7 @@ import { RetrainError } from '../lambdas/core/errors';
 import { BaselineProfiler, type ProfileFeature } from '../lambdas/core/profile';
 import type { Baseline } from '../lambdas/core/types';
 import { UserError, action } from './errors';
+import { parsePositiveInteger, parsePositiveNumber } from './parse';
 
 /** Exit code of every input problem: a missing file, no common columns, an empty window. */
 export const BAD_INPUT = 2;
@@ -55,7 +56,7 @@ export function registerDriftCommand(program: Command): void {
     .option('--json', 'print one JSON object instead of a table')
     .option('--target <column>', `target column of a CSV baseline, left out (default: "${DEFAULT_TARGET}" when there is one)`)
     .option('--categorical <columns>', 'comma-separated columns of a CSV baseline to treat as categories', parseList)
-    .option('--threshold <n>', 'effect size from which a feature counts as drifted', parsePositive, DEFAULT_DRIFT_SETTINGS.featureThreshold)
+    .option('--threshold <n>', 'effect size from which a feature counts as drifted', parsePositiveNumber, DEFAULT_DRIFT_SETTINGS.featureThreshold)
     .option('--min-rows <n>', 'fewest current rows for a verdict (fewer: INSUFFICIENT_DATA)', parsePositiveInteger, DEFAULT_DRIFT_SETTINGS.minRows)
     .action(action(async (options: DriftCommandOptions) => runDriftCommand(options)));
 }
@@ -165,7 +166,8 @@ async function readHeader(path: string): Promise<string[]> {
   } finally {
     stream.destroy();
   }
-  throw new UserError(`${path} is empty: expected a header row`, BAD_INPUT);
+  const { size } = await stat(path);
+  throw new UserError(`${path} ${size === 0 ? 'is empty (0 bytes)' : 'has only blank lines'}: expected a header row`, BAD_INPUT);
 }
 
 /** Calls `each` for every data row with `width` fields (after the header); returns how many rows were skipped. */
@@ -263,16 +265,4 @@ function parseList(value: string): string[] {
     .filter((s) => s !== '');
   if (items.length === 0) throw new InvalidArgumentError('expected comma-separated column names');
   return items;
-}
-
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
-
-function parsePositiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
 }

@@ -8,12 +8,18 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmS
 import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type RetrainConfig } from '../lib/config';
-import { parseModelSchema, readDocument } from '../lambdas/core/drift-monitor';
+import { keyOfUri } from '../lambdas/core/drift-monitor';
+import { encodeModelInput } from '../lambdas/core/encoding';
+import { DataValidationError } from '../lambdas/core/errors';
+import { checkDataFile } from '../lambdas/core/etl';
+import { readChampionSchema } from '../lambdas/core/model-documents';
 import { countOutcomes, runDemo, type DemoSummary } from '../local/demo';
 import { writeReport } from '../local/report';
 import { LocalRetrain } from '../local/runner';
+import type { ExecutionRecord } from '../local/state-machine';
 import { action, UserError } from './errors';
 import { table } from './format';
+import { parseNonNegativeInteger, parseTimerSeconds } from './parse';
 
 interface LocalFlags {
   readonly dir: string;
@@ -31,14 +37,14 @@ export function registerLocalCommands(program: Command): void {
     .command('demo')
     .description('The whole loop in about a minute: deploy, drift, degradation, a better model, a burst, a bad file')
     .option('--json', 'print one JSON object instead of the timeline and table')
-    .option('--seed <n>', 'seed of the generated data', '7')
+    .option('--seed <n>', 'seed of the generated data (a non-negative integer)', parseNonNegativeInteger, 7)
     .action(
-      action(async (options: { json?: boolean; seed: string }) => {
+      action(async (options: { json?: boolean; seed: number }) => {
         const { dir } = local.opts<LocalFlags>();
         const started = Date.now();
         const summary = await runDemo({
           root: resolve(dir, 'demo'),
-          seed: Number(options.seed),
+          seed: options.seed,
           ...(options.json ? {} : { print: (line: string) => console.log(line) }),
         });
         if (options.json) {
@@ -56,16 +62,20 @@ export function registerLocalCommands(program: Command): void {
 
   local
     .command('upload <file>')
-    .description('Copy a CSV file into the local bucket under raw/ (the new-data rule starts a run) and wait for it')
+    .description('Check a CSV file, copy it into the local bucket under raw/ (the new-data rule starts a run) and wait for the run; exit 1 if it fails')
     .action(
       action(async (file: string) => {
         if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`no such file: ${file}`);
+        if (statSync(file).size === 0) throw new UserError(`${file} is empty (0 bytes): nothing uploaded`);
         await withLocal(local.opts<LocalFlags>(), async (l, config) => {
           const key = `${config.dataset.rawPrefix}${basename(file)}`;
+          // Every run reads all of raw/: a file that fails as a whole would fail every later run too.
+          await checkBeforeUpload(l, config, file);
+          const before = new Set(l.stateMachine.executions.keys());
           await l.upload(key, createReadStream(file));
           console.log(`uploaded ${file} → ${key}`);
           await l.settle();
-          await printLastRun(l);
+          await reportRuns(l, [...l.stateMachine.executions.values()].filter((e) => !before.has(e.name)));
         });
       }),
     );
@@ -80,12 +90,10 @@ export function registerLocalCommands(program: Command): void {
       action(async (options: { reason?: string; dryRun?: boolean; force?: boolean }) => {
         await withLocal(local.opts<LocalFlags>(), async (l) => {
           const input = { ...(options.reason ? { reason: options.reason } : {}), ...(options.dryRun ? { dryRun: true } : {}), ...(options.force ? { force: true } : {}) };
-          const execution = l.startRun(input);
+          const before = new Set(l.stateMachine.executions.keys());
+          l.startRun(input);
           await l.settle();
-          const output = execution.output as { outcome?: string; admission?: { outcome: string; reason: string } } | undefined;
-          if (execution.status === 'FAILED') throw new UserError(`run failed: ${execution.cause ?? execution.error}`);
-          if (output?.admission && !output.outcome) console.log(`trigger ${output.admission.outcome}: ${output.admission.reason}`);
-          await printLastRun(l);
+          await reportRuns(l, [...l.stateMachine.executions.values()].filter((e) => !before.has(e.name)));
         });
       }),
     );
@@ -99,20 +107,13 @@ export function registerLocalCommands(program: Command): void {
         await withLocal(local.opts<LocalFlags>(), async (l) => {
           const champion = await l.champion();
           if (!champion) throw new UserError('nothing is deployed yet: upload data (retrain local upload <file>) or run the demo first');
-          const schema = parseModelSchema(await readDocument(l.store, champion.schemaUri), champion.schemaUri);
-          const fields = row.split(',').map((f) => f.trim());
+          const schema = await readChampionSchema(l.store, keyOfUri(champion.schemaUri), champion.runId);
+          const fields = row.split(',');
           if (fields.length !== schema.features.length) {
             throw new UserError(`expected ${schema.features.length} values (${schema.features.map((f) => f.name).join(', ')}), got ${fields.length}`);
           }
-          const encoded = fields.map((value, i) => {
-            const feature = schema.features[i];
-            if (feature.kind === 'numeric') {
-              if (value !== '' && !Number.isFinite(Number(value))) throw new UserError(`${feature.name}: expected a number, got "${value}"`);
-              return value;
-            }
-            return value === '' ? '' : String(feature.categories.indexOf(value));
-          });
-          const prediction = await l.invoke(encoded.join(','), options.inferenceId);
+          // Encoded exactly as the ETL encodes training rows: a missing category is the same code in both.
+          const prediction = await l.invoke(encodeModelInput(schema, fields), options.inferenceId);
           await l.sagemaker.flushCapture();
           console.log(prediction);
         });
@@ -176,9 +177,9 @@ export function registerLocalCommands(program: Command): void {
   local
     .command('up')
     .description('Keep local mode running: serve the endpoint, watch <dir>/raw/ and the local bucket for new files, run the monitors on schedule')
-    .option('--poll-seconds <n>', 'how often to look for new files', '2')
+    .option('--poll-seconds <n>', 'how often to look for new files, in seconds', parseTimerSeconds, 2)
     .action(
-      action(async (options: { pollSeconds: string }) => {
+      action(async (options: { pollSeconds: number }) => {
         const flags = local.opts<LocalFlags>();
         const config = readConfig(flags.config);
         // Real time from now on, never behind the virtual time an earlier command saved.
@@ -219,7 +220,7 @@ export function registerLocalCommands(program: Command): void {
             await l.evaluateAlarms();
           }
         };
-        const timer = setInterval(() => void tick().catch((e: unknown) => console.error(`retrain: ${String(e)}`)), Number(options.pollSeconds) * 1000);
+        const timer = setInterval(() => void tick().catch((e: unknown) => console.error(`retrain: ${String(e)}`)), options.pollSeconds * 1000);
         process.once('SIGINT', () => {
           clearInterval(timer);
           void l.close().then(() => process.exit(0));
@@ -243,11 +244,40 @@ function readConfig(path: string): RetrainConfig {
   return loadConfig(path);
 }
 
-async function printLastRun(l: LocalRetrain): Promise<void> {
+/** Refuses a file the ETL could not read as a whole (see checkDataFile), before it is in the bucket. */
+async function checkBeforeUpload(l: LocalRetrain, config: RetrainConfig, file: string): Promise<void> {
+  const champion = await l.champion();
+  const schema = champion ? await readChampionSchema(l.store, keyOfUri(champion.schemaUri), champion.runId) : undefined;
+  try {
+    await checkDataFile(createReadStream(file), file, config.dataset, schema);
+  } catch (error) {
+    if (error instanceof DataValidationError) throw new UserError(`${error.message}; nothing uploaded`);
+    throw error;
+  }
+}
+
+/**
+ * What the executions this command started did: the run each one holds (found by its
+ * execution, not as "the last run": run ids sort by their start second, then by a hash), or
+ * what admission decided. A failed run is the command's error (exit code 1).
+ */
+async function reportRuns(l: LocalRetrain, executions: readonly ExecutionRecord[]): Promise<void> {
   const runs = await l.runs();
-  const run = runs[runs.length - 1];
-  if (!run) return;
-  console.log(`run ${run.runId} (${run.trigger.type}) → ${run.status}: ${run.cause ?? ''}`);
+  const failures: string[] = [];
+  for (const execution of executions) {
+    const run = runs.find((r) => r.executionArn === execution.arn);
+    const admission = (execution.output as { admission?: { outcome: string; reason: string } } | undefined)?.admission;
+    if (execution.status === 'FAILED' && run?.status !== 'failed') {
+      failures.push(`${run ? `run ${run.runId}` : `execution ${execution.name}`} failed: ${execution.cause ?? execution.error ?? 'no cause recorded'}`);
+    } else if (run) {
+      const line = `run ${run.runId} (${run.trigger.type}) → ${run.status}${run.cause ? `: ${run.cause}` : ''}`;
+      if (run.status === 'failed') failures.push(line);
+      else console.log(line);
+    } else if (admission) {
+      console.log(`trigger ${admission.outcome}: ${admission.reason}`);
+    }
+  }
+  if (failures.length > 0) throw new UserError(failures.join('; '));
 }
 
 function runsTable(summary: DemoSummary): string {

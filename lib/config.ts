@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { METRICS, metricsFor, type Direction, type MetricName, type ProblemType } from '../lambdas/core/types';
+import { utf16ByteOrderMark } from '../lambdas/core/utf8';
 import { validateAwsRules } from './config-rules';
 
 export { METRICS, metricsFor, type Direction, type MetricName, type ProblemType };
@@ -447,12 +448,17 @@ export function parseConfig(input: unknown, source = 'configuration'): RetrainCo
 
 /** Reads and validates a configuration file (JSON with comments allowed). */
 export function loadConfig(path: string): RetrainConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`]);
   }
+  const utf16 = utf16ByteOrderMark(bytes);
+  if (utf16) throw new ConfigError(path, [`the file is UTF-16 (byte order mark ${utf16}): save it as UTF-8`]);
+  // RFC 8259 §8.1: parsers "MAY ignore the presence of a byte order mark rather than treating it
+  // as an error"; editors on Windows write one (EF BB BF) when saving as "UTF-8 with BOM".
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const errors: ParseError[] = [];
   const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {

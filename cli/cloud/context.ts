@@ -18,7 +18,7 @@ import { createDynamoDbStateStore } from '../../lambdas/adapters/dynamodb-state-
 import type { Clock, ModelRegistry, StateStore } from '../../lambdas/adapters/ports';
 import { createSageMakerRegistry } from '../../lambdas/adapters/sagemaker-registry';
 import { ConfigError, loadConfig } from '../../lib/config';
-import { UserError, action } from '../errors';
+import { UserError, action, configErrorLine } from '../errors';
 
 /** The SDK clients the cloud commands use, all for one region and profile. */
 export interface CloudClients {
@@ -228,7 +228,7 @@ function projectNameFromConfig(cwd: string): string | undefined {
   try {
     return loadConfig(path).project.name;
   } catch (error) {
-    if (error instanceof ConfigError) throw new UserError(`${error.message.split('\n').join(' ')} (pass --stack to name the stack without it)`);
+    if (error instanceof ConfigError) throw new UserError(`${configErrorLine(error)} (pass --stack to name the stack without it)`);
     throw error;
   }
 }

@@ -11,11 +11,8 @@ export function parseReason(value: string): string {
   return reason;
 }
 
-export function parsePositiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
+/** The numeric parsers are shared with the local commands (cli/parse.ts). */
+export { parsePositiveInteger } from '../parse';
 
 /** A parser accepting one of `choices`. */
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {

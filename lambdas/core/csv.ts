@@ -1,12 +1,14 @@
 /**
- * Streaming CSV in and out. Reading goes through csv-parse (BOM, CRLF, quoted delimiters,
- * doubled quotes, quoted line breaks) chunk by chunk; nothing holds a whole file. Writing batches
+ * Streaming CSV in and out. Reading checks that the bytes are UTF-8, then goes through csv-parse
+ * (BOM, CRLF, quoted delimiters, doubled quotes, quoted line breaks) chunk by chunk; nothing
+ * holds a whole file. Writing batches
  * lines into chunks and waits when the consumer (an S3 multipart upload, a file) is behind.
  */
 import { once } from 'node:events';
 import { PassThrough, pipeline, type Readable, type TransformCallback } from 'node:stream';
 import { Parser, type CsvError } from 'csv-parse';
 import { DataValidationError } from './errors';
+import { encodingError, Utf8Validator } from './utf8';
 
 /**
  * Longest record accepted, in characters. A longer one almost always means a quote that is never
@@ -48,6 +50,7 @@ class BatchingParser extends Parser {
   private batch: CsvItem[] = [];
   private lastLine = 0;
   private lastEmptyLines = 0;
+  private readonly utf8 = new Utf8Validator();
 
   constructor(private readonly source: string) {
     super({
@@ -80,6 +83,12 @@ class BatchingParser extends Parser {
   }
 
   override _transform(chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void {
+    // Before csv-parse sees the bytes: it would turn a byte that is not UTF-8 into U+FFFD.
+    const problem = this.utf8.write(chunk);
+    if (problem) {
+      callback(encodingError(this.source, problem));
+      return;
+    }
     super._transform(chunk, encoding, (error) => {
       this.flushBatch();
       callback(error);
@@ -87,6 +96,11 @@ class BatchingParser extends Parser {
   }
 
   override _flush(callback: TransformCallback): void {
+    const problem = this.utf8.end();
+    if (problem) {
+      callback(encodingError(this.source, problem));
+      return;
+    }
     super._flush((error) => {
       this.flushBatch();
       callback(error);
@@ -121,6 +135,8 @@ class BatchingParser extends Parser {
  * Reads a CSV stream, one batch of records per chunk of input. `source` names it in errors
  * ("raw/a.csv").
  *
+ * The stream must be UTF-8 (a UTF-8 byte order mark is skipped): a UTF-16 file, or a byte that
+ * is not UTF-8, throws DataValidationError naming the line and byte offset.
  * Records with a different number of fields are returned as they are (the caller decides);
  * a stray quote inside a field is kept as text; blank lines (also lines of spaces) are skipped.
  * A record csv-parse cannot parse is returned as a CsvBadRecord. A quote that is never closed,

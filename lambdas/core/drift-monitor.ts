@@ -14,8 +14,7 @@
  * Memory stays flat however many rows the window has: files are streamed line by line and the
  * window keeps bounded samples and counts (CurrentWindow).
  */
-import { readChampionDocument } from './model-documents';
-import { z } from 'zod';
+import { parseModelSchema, readChampionDocument } from './model-documents';
 import type { Clock, MetricDatum, MetricsSink, ObjectStore, StateItem, StateStore } from '../adapters/ports';
 import { captureHourPrefixes, newCaptureStats, readCaptureRecords } from './capture';
 import { CurrentWindow, compareToBaseline, parseBaseline, type DriftReport, type DriftSettings, type WindowValue } from './drift';
@@ -23,6 +22,9 @@ import { DataValidationError, InvalidInputError } from './errors';
 import { readText } from './lines';
 import { CHAMPION_KEY } from './promote';
 import type { Baseline, Champion, ModelSchema } from './types';
+
+/** schema.json is parsed where the other model documents are read (model-documents.ts). */
+export { parseModelSchema };
 
 export interface MonitorPorts {
   readonly objects: ObjectStore;
@@ -246,34 +248,3 @@ export async function readDocument(objects: ObjectStore, uri: string): Promise<s
   return readText(body);
 }
 
-const modelSchemaSchema = z.object({
-  version: z.literal(1),
-  runId: z.string(),
-  problemType: z.enum(['binary', 'multiclass', 'regression']),
-  target: z.string(),
-  classes: z.array(z.string()).optional(),
-  features: z
-    .array(
-      z.discriminatedUnion('kind', [
-        z.object({ name: z.string().min(1), kind: z.literal('numeric') }),
-        z.object({ name: z.string().min(1), kind: z.literal('categorical'), categories: z.array(z.string()) }),
-      ]),
-    )
-    .min(1),
-});
-
-/** Parses and validates schema.json; `source` names it in errors. */
-export function parseModelSchema(text: string, source: string): ModelSchema {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${source}: not JSON (${(error as Error).message})`, { cause: error, context: { source } });
-  }
-  const result = modelSchemaSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InvalidInputError(`${source}: not a model schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { context: { source } });
-  }
-  return result.data as ModelSchema;
-}

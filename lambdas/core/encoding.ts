@@ -46,6 +46,52 @@ export class CategoryEncoder {
   }
 }
 
+/** Anything that gives a category value its code. */
+export interface CategoryCodes {
+  encode(value: string): number;
+}
+
+/**
+ * The code of one categorical value (trimmed) in the model's input: MISSING_CATEGORY_CODE when
+ * it is missing (empty). Training (the ETL) and serving (`retrain local invoke`) both encode
+ * through here, so a missing value means the same to the model in both.
+ */
+export function categoryCode(text: string, codes: CategoryCodes): number {
+  return text === '' ? MISSING_CATEGORY_CODE : codes.encode(text);
+}
+
+/** A trained model's categories at inference: fixed codes; a value it never saw is MISSING_CATEGORY_CODE. */
+export class ServingCategories implements CategoryCodes {
+  private readonly codes: ReadonlyMap<string, number>;
+
+  constructor(categories: readonly string[]) {
+    this.codes = new Map(categories.map((value, code) => [value, code]));
+  }
+
+  encode(value: string): number {
+    return this.codes.get(value) ?? MISSING_CATEGORY_CODE;
+  }
+}
+
+/**
+ * One row of raw feature values, in model order, as the model input the ETL writes for training
+ * (without the label): numbers as written, an empty number left empty (XGBoost's missing value),
+ * categories as their codes. Throws InvalidInputError for a value that is not a number where the
+ * schema has a numeric feature.
+ */
+export function encodeModelInput(schema: Pick<ModelSchema, 'features'>, fields: readonly string[]): string {
+  return schema.features
+    .map((feature, i) => {
+      const text = (fields[i] ?? '').trim();
+      if (feature.kind === 'categorical') return String(categoryCode(text, new ServingCategories(feature.categories)));
+      if (text !== '' && parseDecimal(text) === undefined) {
+        throw new InvalidInputError(`feature "${feature.name}" is not a finite number: ${JSON.stringify(fields[i])}`, { context: { feature: feature.name } });
+      }
+      return text;
+    })
+    .join(',');
+}
+
 /** A label checked for the problem type, and what the training CSV gets for it. */
 export type LabelResult = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string };
 

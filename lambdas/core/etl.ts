@@ -9,13 +9,14 @@
  * records exactly which object versions went in. Memory does not grow with the data: outputs
  * are streamed (multipart in S3) and reading waits whenever an output is behind.
  */
+import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore } from '../adapters/ports';
-import { readCsv, TextSink, type CsvItem, type CsvRecord } from './csv';
+import { readCsv, TextSink, type CsvBadRecord, type CsvItem, type CsvRecord } from './csv';
 import {
   buildModelSchema,
   CategoryEncoder,
+  categoryCode,
   createLabelEncoder,
-  MISSING_CATEGORY_CODE,
   parseDecimal,
   type EncodedFeature,
   type LabelEncoder,
@@ -162,6 +163,8 @@ export function runKeys(runId: string): RunKeys {
 }
 
 const DAY_MS = 86_400_000;
+/** Why a 0-byte .csv object is skipped (manifest.json). */
+const EMPTY_OBJECT = 'empty object (0 bytes)';
 const CSV_SUFFIX = /\.csv$/i;
 
 /**
@@ -172,6 +175,46 @@ const CSV_SUFFIX = /\.csv$/i;
 export async function prepareData(ports: { store: ObjectStore }, input: PrepareDataInput): Promise<PreparedData> {
   validateSplitRatios(input.settings.split);
   return new EtlRun(ports.store, input).execute();
+}
+
+/** The settings a file's columns are checked against. */
+export type FileSettings = Pick<EtlSettings, 'header' | 'columns' | 'targetColumn' | 'features' | 'categoricalFeatures' | 'idColumn' | 'problemType'>;
+
+/**
+ * Checks one data file before it joins the raw prefix, for what would fail every run that reads
+ * it, whatever the other files: bytes that are not UTF-8, a quote that never closes, a header
+ * (or dataset.columns) without the configured columns, columns that do not fit the champion's
+ * schema. Rows are not checked: a run quarantines a bad row without failing. `key` names the
+ * file in errors. Throws the DataValidationError the ETL would.
+ */
+export async function checkDataFile(body: Readable, key: string, settings: FileSettings, champion?: ModelSchema): Promise<void> {
+  let checked = false;
+  if (!settings.header) {
+    checkFileColumns(settings.columns ?? [], key, undefined, settings, champion);
+    checked = true;
+  }
+  for await (const batch of readCsv(body, key)) {
+    if (checked || batch.length === 0) continue;
+    const item = batch[0];
+    if (!item.ok) throw unreadableHeader(item, key);
+    checkFileColumns(headerColumns(item), key, item.line, settings, champion);
+    checked = true;
+  }
+}
+
+function checkFileColumns(columns: readonly string[], file: string, line: number | undefined, settings: FileSettings, champion?: ModelSchema): void {
+  const where = line === undefined ? file : `${file} line ${line}`;
+  const { targetColumn: target, idColumn, features, problemType, categoricalFeatures } = settings;
+  checkColumns(columns, { target, idColumn, features }, where, line === undefined ? 'dataset.columns' : 'header');
+  resolveFeatures(columns, { problemType, target, idColumn, features, categoricalFeatures }, champion, where);
+}
+
+function unreadableHeader(item: CsvBadRecord, file: string): DataValidationError {
+  return new DataValidationError(`${file} line ${item.line}: the header cannot be read: ${item.reason}`, { context: { file, line: item.line } });
+}
+
+function headerColumns(item: CsvRecord): string[] {
+  return item.fields.map((f) => f.trim());
 }
 
 interface MutableRowCounts {
@@ -260,14 +303,22 @@ class EtlRun {
       if (reason === undefined) data.push(object);
       else this.skip(object, reason);
     }
-    if (data.length === 0) {
-      const window = cutoff === undefined ? '' : ` modified in the last ${lookbackDays} days`;
-      throw new DataValidationError(
-        `no data under "${rawPrefix}": no non-empty .csv object${window} (${this.skipped.length} other objects skipped)`,
-        { context: { prefix: rawPrefix, skipped: this.skipped.length } },
-      );
-    }
+    if (data.length === 0) throw this.noDataError(cutoff === undefined ? '' : ` modified in the last ${lookbackDays} days`);
     return data;
+  }
+
+  /** No data file: names an empty .csv object when there is one, since that is what a person just uploaded. */
+  private noDataError(window: string): DataValidationError {
+    const { rawPrefix } = this.settings;
+    const empty = this.skipped.filter((s) => s.reason === EMPTY_OBJECT);
+    const others = this.skipped.length - empty.length;
+    const what =
+      empty.length === 0
+        ? `no .csv object${window}`
+        : `${empty[0].key} is empty (0 bytes)${empty.length > 1 ? `, like ${empty.length - 1} other .csv object${empty.length > 2 ? 's' : ''}` : ''}`;
+    return new DataValidationError(`no data under "${rawPrefix}": ${what} (${others} other objects skipped)`, {
+      context: { prefix: rawPrefix, skipped: this.skipped.length, empty: empty.map((s) => s.key) },
+    });
   }
 
   private skip(object: ObjectInfo, reason: string): void {
@@ -300,16 +351,8 @@ class EtlRun {
   }
 
   private headerLayout(item: CsvItem, file: string): FileLayout {
-    if (!item.ok) {
-      throw new DataValidationError(`${file} line ${item.line}: the header cannot be read: ${item.reason}`, {
-        context: { file, line: item.line },
-      });
-    }
-    return this.layoutOf(
-      item.fields.map((f) => f.trim()),
-      file,
-      item.line,
-    );
+    if (!item.ok) throw unreadableHeader(item, file);
+    return this.layoutOf(headerColumns(item), file, item.line);
   }
 
   /**
@@ -425,7 +468,7 @@ class EtlRun {
     for (let i = 0; i < features.length; i++) {
       const feature = features[i];
       if (feature.kind === 'categorical') {
-        row += `,${texts[i] === '' ? MISSING_CATEGORY_CODE : feature.encoder.encode(texts[i])}`;
+        row += `,${categoryCode(texts[i], feature.encoder)}`;
       } else {
         // The number as written (it parsed as a finite decimal). An empty field is a missing
         // value for SageMaker's XGBoost, in training (CSV reader) and in serving alike.
@@ -582,7 +625,7 @@ class EtlRun {
 function skipReason(object: ObjectInfo, cutoff: number | undefined, lookbackDays: number | undefined): string | undefined {
   if (object.key.endsWith('/')) return 'folder marker';
   if (!CSV_SUFFIX.test(object.key)) return 'not a .csv file';
-  if (object.size === 0) return 'empty object (0 bytes)';
+  if (object.size === 0) return EMPTY_OBJECT;
   if (cutoff !== undefined && object.lastModified.getTime() < cutoff) return `last modified before the ${lookbackDays}-day lookback window`;
   return undefined;
 }

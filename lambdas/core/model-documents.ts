@@ -4,9 +4,11 @@
  * `runs/<runId>/` expires after `retention.runsDays`; `models/` never expires, so a champion —
  * and any approved package a rollback may redeploy — keeps everything it references.
  */
+import { z } from 'zod';
 import type { ObjectStore } from '../adapters/ports';
-import { NotFoundError, RetrainError } from './errors';
+import { InvalidInputError, NotFoundError, RetrainError } from './errors';
 import { readText } from './lines';
+import type { ModelSchema } from './types';
 
 export const MODELS_PREFIX = 'models/';
 
@@ -56,4 +58,45 @@ export async function readChampionDocument(store: ObjectStore, key: string, what
       { cause: error, context: { key, championRunId } },
     );
   }
+}
+
+/**
+ * The champion's schema.json, validated: decoded as one text (a character split across two
+ * chunks of the stream stays whole), parsed and checked; a document that is not a model schema
+ * is an InvalidInputError naming the object.
+ */
+export async function readChampionSchema(store: ObjectStore, key: string, championRunId: string): Promise<ModelSchema> {
+  return parseModelSchema(await readChampionDocument(store, key, 'schema', championRunId), `the champion's schema ${key} (run ${championRunId})`);
+}
+
+const modelSchemaSchema = z.object({
+  version: z.literal(1),
+  runId: z.string(),
+  problemType: z.enum(['binary', 'multiclass', 'regression']),
+  target: z.string(),
+  classes: z.array(z.string()).optional(),
+  features: z
+    .array(
+      z.discriminatedUnion('kind', [
+        z.object({ name: z.string().min(1), kind: z.literal('numeric') }),
+        z.object({ name: z.string().min(1), kind: z.literal('categorical'), categories: z.array(z.string()) }),
+      ]),
+    )
+    .min(1),
+});
+
+/** Parses and validates schema.json; `source` names it in errors. */
+export function parseModelSchema(text: string, source: string): ModelSchema {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${source}: not JSON (${(error as Error).message})`, { cause: error, context: { source } });
+  }
+  const result = modelSchemaSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidInputError(`${source}: not a model schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { context: { source } });
+  }
+  return result.data as ModelSchema;
 }

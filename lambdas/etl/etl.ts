@@ -1,12 +1,11 @@
-import { readChampionDocument } from '../core/model-documents';
+import { readChampionSchema } from '../core/model-documents';
 import { z } from 'zod';
 import type { Clock, ObjectStore, StateStore } from '../adapters/ports';
 import { keyOf, parseEvent, s3Uri } from '../adapters/runtime';
 import { prepareData, type PreparedData } from '../core/etl';
-import { InvalidInputError } from '../core/errors';
 import { trainingHyperparameters } from '../core/hyperparameters';
 import { CHAMPION_KEY } from '../core/promote';
-import type { Champion, ModelSchema } from '../core/types';
+import type { Champion } from '../core/types';
 
 export const etlEventSchema = z.strictObject({
   runId: z.string().min(1),
@@ -48,7 +47,7 @@ export function createEtlHandler(ports: EtlPorts) {
   return async (event: unknown): Promise<EtlResult> => {
     const request = parseEvent(etlEventSchema, event, 'prepare-data event');
     const champion = (await ports.state.get<Champion>(CHAMPION_KEY.pk, CHAMPION_KEY.sk))?.data;
-    const schema = champion ? await readSchema(ports, champion) : undefined;
+    const schema = champion ? await readChampionSchema(ports.store, keyOf(ports.bucket, champion.schemaUri), champion.runId) : undefined;
     const prepared = await prepareData(
       { store: ports.store },
       { runId: request.runId, settings: request.settings, now: ports.clock.now(), ...(schema ? { champion: { schema } } : {}) },
@@ -70,14 +69,4 @@ export function createEtlHandler(ports: EtlPorts) {
         : null,
     };
   };
-}
-
-async function readSchema(ports: EtlPorts, champion: Champion): Promise<ModelSchema> {
-  const key = keyOf(ports.bucket, champion.schemaUri);
-  const text = await readChampionDocument(ports.store, key, 'schema', champion.runId);
-  try {
-    return JSON.parse(text) as ModelSchema;
-  } catch (error) {
-    throw new InvalidInputError(`the champion's schema ${key} is not valid JSON`, { cause: error, context: { key } });
-  }
 }

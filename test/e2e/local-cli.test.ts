@@ -4,13 +4,15 @@
  * one runs as a real child process, to see what a person sees in the terminal.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createProgram } from '../../bin/retrain';
+import type { ModelSchema } from '../../lambdas/core/types';
 import type { LocalRetrain } from '../../local/runner';
-import { openLocal } from '../helpers/local';
+import { MISSING_CATEGORY_CODE } from '../../lambdas/core/encoding';
+import { dataset, openLocal } from '../helpers/local';
 import { finishAndClose, prepareCliDirectory, SCENARIO_CONFIG } from '../helpers/local-scenarios';
 
 const REPO_ROOT = resolve(__dirname, '../..');
@@ -52,6 +54,24 @@ function spawnRetrain(args: string[], cwd: string): Promise<{ stdout: string; st
     child.on('error', fail);
     child.on('close', (code) => done({ stdout, stderr, code }));
   });
+}
+
+/** Every file under a directory. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** The model input of the captured request with this inference id (SageMaker's data capture JSON Lines, CSV encoding). */
+function capturedInput(captureDir: string, inferenceId: string): string | undefined {
+  for (const file of filesUnder(captureDir)) {
+    for (const line of readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')) {
+      const record = JSON.parse(line) as { captureData: { endpointInput: { data: string; encoding: string } }; eventMetadata: { inferenceId?: string } };
+      if (record.eventMetadata.inferenceId !== inferenceId) continue;
+      const { data, encoding } = record.captureData.endpointInput;
+      return encoding === 'BASE64' ? Buffer.from(data, 'base64').toString('utf8') : data;
+    }
+  }
+  return undefined;
 }
 
 describe('local CLI: user errors are one line and an exit code', () => {
@@ -106,6 +126,93 @@ describe('local CLI: user errors are one line and an exit code', () => {
 
     expect(result.stderr).toEqual([expect.stringMatching(/^retrain: nothing is deployed yet: /)]);
     expect(result.exitCode).toBe(1);
+  });
+
+  it('local status with an invalid configuration prints each `field: reason` on one line, no stack', async () => {
+    const dir = tempDir();
+    const configPath = join(dir, 'retrain.config.json');
+    writeFileSync(configPath, '{ "project": { "name": "Not Valid" }, "dataset": { "minRows": "many" } }');
+
+    const result = await retrain(['local', '--dir', join(dir, '.retrain'), '--config', configPath, 'status']);
+
+    expect(result.stderr).toEqual([
+      `retrain: ${configPath}: project.name: expected 3-24 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, got "Not Valid"; dataset.minRows: expected a number, got "many"`,
+    ]);
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('reads a configuration file saved with a UTF-8 byte order mark', async () => {
+    const dir = tempDir();
+    const { configPath, stateDir } = prepareCliDirectory(dir, source);
+    writeFileSync(configPath, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(configPath)]));
+
+    const result = await retrain(['local', '--dir', stateDir, '--config', configPath, 'status', '--json']);
+
+    expect(result.stderr).toEqual([]);
+    expect(JSON.parse(result.stdout.join('\n'))).toMatchObject({ champion: null, runs: [] });
+  });
+
+  describe('local upload', () => {
+    /** A fresh directory per scenario: its own bucket, state and virtual clock. */
+    let cli: { dir: string; configPath: string; stateDir: string };
+    const upload = (file: string) => retrain(['local', '--dir', cli.stateDir, '--config', cli.configPath, 'upload', join(cli.dir, file)]);
+    const rawFiles = () => readdirSync(join(cli.stateDir, 'bucket', 'raw')).sort();
+
+    beforeAll(() => {
+      const dir = tempDir();
+      cli = { dir, ...prepareCliDirectory(dir, source) };
+      writeFileSync(join(dir, 'no-label.csv'), 'a,b\n1,2\n');
+      writeFileSync(join(dir, 'empty.csv'), '');
+      writeFileSync(join(dir, 'good.csv'), dataset(11, 600));
+      // Most rows unreadable: the run quarantines them and fails on maxQuarantineShare.
+      const bad = dataset(12, 100).split('\n');
+      writeFileSync(join(dir, 'bad-rows.csv'), [bad[0], ...bad.slice(1).filter((l) => l !== '').map((l) => l.replace(/,[^,]*$/, ',maybe'))].join('\n'));
+    });
+
+    it('refuses a file whose header lacks the target, and leaves raw/ as it was', async () => {
+      const result = await upload('no-label.csv');
+
+      expect(result.stderr).toEqual([`retrain: ${join(cli.dir, 'no-label.csv')} line 1: header has no target column "label" (columns: a, b); nothing uploaded`]);
+      expect(result.exitCode).toBe(1);
+      expect(existsSync(join(cli.stateDir, 'bucket', 'raw'))).toBe(false);
+    });
+
+    it('refuses an empty file, saying it is empty', async () => {
+      const result = await upload('empty.csv');
+
+      expect(result.stderr).toEqual([`retrain: ${join(cli.dir, 'empty.csv')} is empty (0 bytes): nothing uploaded`]);
+      expect(result.exitCode).toBe(1);
+    });
+
+    it('a good file uploaded after a bad one reports its own run, which succeeds', async () => {
+      const result = await upload('good.csv');
+
+      expect(result.stderr).toEqual([]);
+      expect(result.stdout).toEqual([
+        `uploaded ${join(cli.dir, 'good.csv')} → raw/good.csv`,
+        expect.stringMatching(/^run \d{8}-\d{6}-[0-9a-f]{6} \(new-data\) → deployed: auc [\d.]+: there is no champion yet/),
+      ]);
+      expect(result.exitCode).toBe(0);
+      expect(rawFiles()).toEqual(['good.csv']);
+    }, 60_000);
+
+    it('invoke encodes a missing category as training does (-1), in the captured model input', async () => {
+      const result = await retrain(['local', '--dir', cli.stateDir, '--config', cli.configPath, 'invoke', '42,52000,24,18.5,1,,north', '--inference-id', 'missing-plan']);
+
+      expect(result.exitCode).toBe(0);
+      const schema = JSON.parse(readFileSync(filesUnder(join(cli.stateDir, 'bucket', 'models')).find((f) => f.endsWith('schema.json'))!, 'utf8')) as ModelSchema;
+      const region = schema.features.find((f) => f.name === 'region');
+      const north = region?.kind === 'categorical' ? region.categories.indexOf('north') : undefined;
+      expect(capturedInput(join(cli.stateDir, 'bucket', 'capture'), 'missing-plan')).toBe(`42,52000,24,18.5,1,${MISSING_CATEGORY_CODE},${north}`);
+    }, 30_000);
+
+    it('exits 1 with the cause when the run its upload started fails', async () => {
+      const result = await upload('bad-rows.csv');
+
+      expect(result.stdout).toEqual([`uploaded ${join(cli.dir, 'bad-rows.csv')} → raw/bad-rows.csv`]);
+      expect(result.stderr).toEqual([expect.stringMatching(/^retrain: run \d{8}-\d{6}-[0-9a-f]{6} \(new-data\) → failed: .*rows .* were rejected, more than the allowed 1% \(maxQuarantineShare\)/)]);
+      expect(result.exitCode).toBe(1);
+    }, 60_000);
   });
 
   it('prints the same single line from a real process, with no stack trace', async () => {

@@ -20,6 +20,11 @@ beforeAll(() => {
   writeFileSync(join(dir, 'other-columns.csv'), csvText([['a', 'b'], [1, 2]]));
   writeFileSync(join(dir, 'header-only.csv'), 'income,city,zip\n');
   writeFileSync(join(dir, 'empty.csv'), '');
+  writeFileSync(join(dir, 'blank.csv'), '\n  \n');
+  // What Excel's "Unicode Text" and PowerShell 5's Out-File write: UTF-16 little-endian with its byte order mark.
+  writeFileSync(join(dir, 'utf16.csv'), Buffer.from(`\ufeff${csvText(rows(200, 6))}`, 'utf16le'));
+  // A category saved as Latin-1: "Zürich" with ü as the single byte FC, at byte offset 20.
+  writeFileSync(join(dir, 'latin1.csv'), Buffer.from('income,city,zip\n50,Zürich,1000\n', 'latin1'));
   writeFileSync(join(dir, 'broken.json'), '{"version": 1');
   writeFileSync(join(dir, 'baseline.json'), JSON.stringify(profileOf(rows(3_000, 1))));
 });
@@ -136,7 +141,11 @@ describe('retrain drift: bad input exits with code 2 and one line', () => {
     [['--baseline', 'train.csv', '--current', 'nope.csv'], /^retrain: --current .*nope\.csv: no such file$/],
     [['--baseline', 'train.csv', '--current', 'other-columns.csv'], /^retrain: no column of .*other-columns\.csv is a feature of the baseline \(features: income, city, zip; columns: a, b\)$/],
     [['--baseline', 'train.csv', '--current', 'header-only.csv'], /^retrain: .*header-only\.csv has no data rows: nothing to compare$/],
-    [['--baseline', 'train.csv', '--current', 'empty.csv'], /^retrain: .*empty\.csv is empty: expected a header row$/],
+    [['--baseline', 'train.csv', '--current', 'empty.csv'], /^retrain: .*empty\.csv is empty \(0 bytes\): expected a header row$/],
+    [['--baseline', 'train.csv', '--current', 'blank.csv'], /^retrain: .*blank\.csv has only blank lines: expected a header row$/],
+    [['--baseline', 'train.csv', '--current', 'utf16.csv'], /^retrain: .*utf16\.csv is UTF-16 \(little-endian, byte order mark FF FE\), not UTF-8: save it as UTF-8$/],
+    [['--baseline', 'utf16.csv', '--current', 'same.csv'], /^retrain: .*utf16\.csv is UTF-16 \(little-endian, byte order mark FF FE\), not UTF-8: save it as UTF-8$/],
+    [['--baseline', 'train.csv', '--current', 'latin1.csv'], /^retrain: .*latin1\.csv line 2, byte offset 20: byte FC is not UTF-8; save the file as UTF-8$/],
     [['--baseline', 'broken.json', '--current', 'same.csv'], /^retrain: .*broken\.json: not JSON/],
     [['--baseline', 'train.csv', '--current', 'same.csv', '--target', 'y'], /^retrain: --target "y" is not a column of .*train\.csv/],
     [['--baseline', 'train.csv', '--current', 'same.csv', '--categorical', 'zip,nope'], /features of .*train\.csv: nope$/],

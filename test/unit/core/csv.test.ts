@@ -109,6 +109,44 @@ describe('csv: reading', () => {
     );
   });
 
+  it('fails naming the file, line and byte offset of a byte that is not UTF-8 in the header', async () => {
+    // "Zürich" saved as Latin-1 (ISO-8859-1): ü is the single byte FC.
+    const latin1 = Buffer.from('id,Zürich\n1,2\n', 'latin1');
+
+    await expect(itemsOf(from(latin1))).rejects.toThrow(new DataValidationError('raw/a.csv line 1, byte offset 4: byte FC is not UTF-8; save the file as UTF-8'));
+  });
+
+  it('fails on a category value that is not UTF-8, also when the bad byte starts a later chunk', async () => {
+    const head = Buffer.from('id,city\n1,Paris\n2,');
+    const body = Readable.from([head, Buffer.from('Br\xfcnn\n3,Lyon\n', 'latin1')]);
+
+    await expect(itemsOf(body, 'raw/b.csv')).rejects.toThrow(
+      new DataValidationError(`raw/b.csv line 3, byte offset ${head.length + 2}: byte FC is not UTF-8; save the file as UTF-8`),
+    );
+  });
+
+  it('reads a character whose bytes are split between two chunks', async () => {
+    const bytes = Buffer.from('id,city\n1,Zürich\n');
+    const ü = bytes.indexOf(Buffer.from('ü'));
+
+    const items = await itemsOf(Readable.from([bytes.subarray(0, ü + 1), bytes.subarray(ü + 1)]));
+
+    expect(records(items)).toEqual([
+      [1, ['id', 'city']],
+      [2, ['1', 'Zürich']],
+    ]);
+  });
+
+  it.each([
+    ['little-endian', 'FF FE'],
+    ['big-endian', 'FE FF'],
+  ])('says a UTF-16 %s file is UTF-16', async (order, mark) => {
+    const le = Buffer.from('\ufeffid,city\n1,Paris\n', 'utf16le');
+    const bytes = order === 'little-endian' ? le : le.swap16();
+
+    await expect(itemsOf(from(bytes))).rejects.toThrow(new DataValidationError(`raw/a.csv is UTF-16 (${order}, byte order mark ${mark}), not UTF-8: save it as UTF-8`));
+  });
+
   it('throws the error of a failing body', async () => {
     const body = new PassThrough();
     const reading = itemsOf(body);

@@ -2,10 +2,13 @@ import {
   buildModelSchema,
   CategoryEncoder,
   createLabelEncoder,
+  encodeModelInput,
+  MISSING_CATEGORY_CODE,
   parseDecimal,
   type EncodedFeature,
 } from '../../../lambdas/core/encoding';
 import { InvalidInputError } from '../../../lambdas/core/errors';
+import type { ModelSchema } from '../../../lambdas/core/types';
 
 describe('encoding: categories', () => {
   it('gives codes in order of first appearance', () => {
@@ -149,5 +152,27 @@ describe('encoding: schema', () => {
     });
 
     expect(schema).not.toHaveProperty('classes');
+  });
+});
+
+describe('encoding: model input at inference', () => {
+  const schema: Pick<ModelSchema, 'features'> = {
+    features: [
+      { name: 'age', kind: 'numeric' },
+      { name: 'plan', kind: 'categorical', categories: ['basic', 'premium'] },
+    ],
+  };
+
+  it('encodes numbers as written and categories as their codes', () => {
+    expect(encodeModelInput(schema, [' 42 ', 'premium'])).toBe('42,1');
+  });
+
+  it('gives a missing category and a category the model never saw the missing code, and leaves a missing number empty', () => {
+    expect(encodeModelInput(schema, ['', ''])).toBe(`,${MISSING_CATEGORY_CODE}`);
+    expect(encodeModelInput(schema, ['42', 'gold'])).toBe(`42,${MISSING_CATEGORY_CODE}`);
+  });
+
+  it('refuses a value that is not a number for a numeric feature, naming the feature', () => {
+    expect(() => encodeModelInput(schema, ['0x2a', 'basic'])).toThrow(new InvalidInputError('feature "age" is not a finite number: "0x2a"'));
   });
 });

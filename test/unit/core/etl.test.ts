@@ -2,6 +2,7 @@ import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ObjectInfo, ObjectStore } from '../../../lambdas/adapters/ports';
+import { encodeModelInput, MISSING_CATEGORY_CODE } from '../../../lambdas/core/encoding';
 import { ConditionFailedError, DataValidationError } from '../../../lambdas/core/errors';
 import { prepareData, runKeys, type EtlSettings, type Manifest, type PrepareDataInput, type PreparedData, type QuarantineEntry } from '../../../lambdas/core/etl';
 import { splitForKey } from '../../../lambdas/core/split';
@@ -107,9 +108,28 @@ describe('etl: listing', () => {
     const error = await failure();
 
     expect(error).toBeInstanceOf(DataValidationError);
-    expect(error.message).toBe('no data under "raw/": no non-empty .csv object (1 other objects skipped)');
+    expect(error.message).toBe('no data under "raw/": no .csv object (1 other objects skipped)');
     const manifest = await json<Manifest>(KEYS.manifest);
     expect(manifest).toMatchObject({ status: 'failed', error: { name: 'DataValidationError' }, files: [], skipped: [{ key: 'raw/_SUCCESS' }] });
+  });
+
+  it('says the only .csv object is empty (0 bytes), naming it', async () => {
+    await put('raw/_SUCCESS', '');
+    await put('raw/2030-06-01/customers.csv', '');
+
+    const error = await failure();
+
+    expect(error).toBeInstanceOf(DataValidationError);
+    expect(error.message).toBe('no data under "raw/": raw/2030-06-01/customers.csv is empty (0 bytes) (1 other objects skipped)');
+  });
+
+  it('names the first empty .csv object and counts the others', async () => {
+    await put('raw/a.csv', '');
+    await put('raw/b.csv', '');
+
+    const error = await failure();
+
+    expect(error.message).toBe('no data under "raw/": raw/a.csv is empty (0 bytes), like 1 other .csv object (0 other objects skipped)');
   });
 
   it('records the snapshot time, and each file with its size, ETag and row counts', async () => {
@@ -410,6 +430,21 @@ describe('etl: quarantine', () => {
   });
 });
 
+describe('etl: training and serving encode alike', () => {
+  it('gives a row with a missing category the same model input as `retrain local invoke` (encodeModelInput)', async () => {
+    // One row without a city, and an age no other row has, to find it in whichever split it lands.
+    await put('raw/a.csv', binaryCsv(40, 0, [['id-missing', 99, '', 1234.5, 1]]));
+
+    await prepare(CITY);
+
+    const schema = await json<ModelSchema>(KEYS.schema);
+    const written = (await Promise.all([KEYS.train, KEYS.validation, KEYS.test].map(lines))).flat();
+    const trained = written.map((line) => line.split(',')).find((fields) => fields[1] === '99');
+    expect(trained?.slice(1).join(',')).toBe(encodeModelInput(schema, ['99', '', '1234.5']));
+    expect(trained?.[2]).toBe(String(MISSING_CATEGORY_CODE));
+  });
+});
+
 describe('etl: headers', () => {
   it('fails naming the file, line and columns when the target column is missing', async () => {
     await put('raw/x.csv', csvText([['a', 'b'], [1, 2]]));
@@ -435,6 +470,33 @@ describe('etl: headers', () => {
 
     expect(error.message).toBe('raw/b.csv line 1: the columns differ from those of raw/a.csv (missing "income"; extra "zip")');
     expect(await exists(KEYS.train)).toBe(false);
+  });
+
+  it('fails naming the object, line and byte offset of a header byte that is not UTF-8, instead of a feature named "b\uFFFD"', async () => {
+    // A header saved as Windows-1252: "ü" is the single byte FC.
+    await store.write('raw/a.csv', Buffer.concat([Buffer.from('id,age,city,income,label,b'), Buffer.from([0xfc]), Buffer.from('\n')]));
+
+    const error = await failure(CITY);
+
+    expect(error).toBeInstanceOf(DataValidationError);
+    expect(error.message).toBe('raw/a.csv line 1, byte offset 26: byte FC is not UTF-8; save the file as UTF-8');
+    expect(await json<Manifest>(KEYS.manifest)).toMatchObject({ status: 'failed', error: { message: error.message } });
+  });
+
+  it('fails naming the line and byte offset of a category value that is not UTF-8, and writes no split', async () => {
+    const good = binaryCsv(20);
+    await store.write('raw/a.csv', Buffer.concat([Buffer.from(good), Buffer.from('id-x,30,n'), Buffer.from([0xee]), Buffer.from('mes,1000,0\n')]));
+
+    const error = await failure(CITY);
+
+    expect(error.message).toBe(`raw/a.csv line 22, byte offset ${Buffer.byteLength(good) + 'id-x,30,n'.length}: byte EE is not UTF-8; save the file as UTF-8`);
+    expect(await exists(KEYS.train)).toBe(false);
+  });
+
+  it('says a raw file is UTF-16', async () => {
+    await store.write('raw/a.csv', Buffer.from(`\ufeff${binaryCsv(20)}`, 'utf16le'));
+
+    expect((await failure(CITY)).message).toBe('raw/a.csv is UTF-16 (little-endian, byte order mark FF FE), not UTF-8: save it as UTF-8');
   });
 
   it('fails when every valid row has the same binary label', async () => {

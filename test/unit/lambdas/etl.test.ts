@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { ObjectStore } from '../../../lambdas/adapters/ports';
 import { DataValidationError, InvalidInputError } from '../../../lambdas/core/errors';
+import { readText } from '../../../lambdas/core/lines';
 import { CHAMPION_KEY } from '../../../lambdas/core/promote';
-import type { Champion } from '../../../lambdas/core/types';
+import type { Champion, ModelSchema } from '../../../lambdas/core/types';
 import { createEtlHandler } from '../../../lambdas/etl/etl';
 import { createFsObjectStore } from '../../../local/fs-object-store';
 import { BINARY_HEADER, binaryRows, csvText, etlSettings } from '../../helpers/csv';
@@ -149,7 +151,54 @@ describe("etl handler: the champion's schema", () => {
     const attempt = handler(etlEvent('r2'));
 
     await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(attempt).rejects.toThrow("the champion's schema runs/r1/schema.json is not valid JSON");
+    await expect(attempt).rejects.toThrow(/^the champion's schema runs\/r1\/schema\.json \(run r1\): not JSON \(/);
+  });
+
+  it("names the champion's schema when it is JSON but not a model schema (a categorical feature without categories)", async () => {
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...binaryRows(60)]));
+    const broken = { version: 1, runId: 'r1', problemType: 'binary', target: 'label', features: [{ name: 'city', kind: 'categorical' }] };
+    await store.write('runs/r1/schema.json', JSON.stringify(broken));
+    const { handler, state } = setup();
+    await state.put({ ...CHAMPION_KEY, data: champion('r1') }, { always: true });
+
+    const attempt = handler(etlEvent('r2'));
+
+    await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(attempt).rejects.toThrow(
+      "the champion's schema runs/r1/schema.json (run r1): not a model schema: features.0.categories: Invalid input: expected array, received undefined",
+    );
+  });
+
+  it("keeps a category whose multi-byte character is split between two chunks of the champion's schema", async () => {
+    const cities = ['zürich', 'lyon', 'nice', 'lille'];
+    const rows = binaryRows(60).map(([id, age, city, income, label]) => [id, age, city === 'paris' ? 'zürich' : city, income, label]);
+    await store.write('raw/a.csv', csvText([BINARY_HEADER, ...rows]));
+    const schema = {
+      version: 1,
+      runId: 'r1',
+      problemType: 'binary',
+      target: 'label',
+      features: [{ name: 'age', kind: 'numeric' }, { name: 'city', kind: 'categorical', categories: cities }, { name: 'income', kind: 'numeric' }],
+    };
+    const bytes = Buffer.from(JSON.stringify(schema));
+    const ü = bytes.indexOf(Buffer.from('ü')); // C3 BC in UTF-8
+    await store.write('runs/r1/schema.json', bytes);
+    const { state } = setup();
+    await state.put({ ...CHAMPION_KEY, data: champion('r1') }, { always: true });
+    // The schema arrives in two chunks that split "ü" between its two bytes, as an S3 stream may.
+    const chunked: ObjectStore = {
+      list: (prefix) => store.list(prefix),
+      head: (key) => store.head(key),
+      write: (key, body, options) => store.write(key, body, options),
+      read: async (key, options) =>
+        key === 'runs/r1/schema.json' ? { body: Readable.from([bytes.subarray(0, ü + 1), bytes.subarray(ü + 1)]) } : store.read(key, options),
+    };
+    const handler = createEtlHandler({ store: chunked, state, clock: new FakeClock('2030-06-01T12:00:00.000Z'), bucket: BUCKET });
+
+    await handler(etlEvent('r2'));
+
+    const written = JSON.parse(await readText((await store.read('runs/r2/schema.json')).body)) as ModelSchema;
+    expect(written.features[1]).toEqual({ name: 'city', kind: 'categorical', categories: cities });
   });
 
   it("refuses a champion whose schema is in another bucket", async () => {

@@ -97,6 +97,21 @@ describe('config: files', () => {
     expect(() => loadConfig(path)).toThrow(/broken\.json: line 3, column 3: CommaExpected/);
   });
 
+  it('reads a file saved as "UTF-8 with BOM" (EF BB BF before the first brace)', () => {
+    const path = join(dir, 'bom.json');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{ "project": { "name": "churn" } }\n')]));
+
+    expect(loadConfig(path).project.name).toBe('churn');
+  });
+
+  it('says a UTF-16 file is UTF-16, naming its byte order mark', () => {
+    const path = join(dir, 'utf16.json');
+    // U+FEFF then the text, little-endian: what Windows PowerShell 5's `Out-File` writes.
+    writeFileSync(path, Buffer.from('\uFEFF{ "project": { "name": "churn" } }', 'utf16le'));
+
+    expect(() => loadConfig(path)).toThrow(new ConfigError(path, ['the file is UTF-16 (byte order mark FF FE): save it as UTF-8']));
+  });
+
   it('says when the file cannot be read', () => {
     expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read the file \(ENOENT\)/);
   });

@@ -41,6 +41,17 @@ describe('cloud commands: finding the stack', () => {
     expect(mocks.cloudFormation).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'churn' });
   });
 
+  it('takes the stack name from a configuration file saved with a UTF-8 byte order mark', async () => {
+    const withBom = mkdtempSync(join(dir, 'bom-'));
+    writeFileSync(join(withBom, 'retrain.config.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{ "project": { "name": "churn-bom" } }')]));
+    mockStack();
+
+    const { stderr } = await cli(['history'], { cwd: withBom });
+
+    expect(stderr).toBe('');
+    expect(mocks.cloudFormation).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'churn-bom' });
+  });
+
   it('prefers --stack to the configuration file', async () => {
     mockStack();
 

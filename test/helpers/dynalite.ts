@@ -5,7 +5,7 @@
  * deploys (lib/state-table.ts: STATE_TABLE_KEYS.partition HASH and STATE_TABLE_KEYS.sort RANGE,
  * both strings). dynalite has no TTL sweep (no UpdateTimeToLive), so expiry is exercised the
  * way the adapter sees it anyway: expired items still stored, hidden by its conditions and
- * filters.
+ * filters. useDynalite() starts one server for a test file and stops it after the file's tests.
  */
 import type { Server } from 'node:http';
 import { once } from 'node:events';
@@ -86,5 +86,24 @@ export async function startDynalite(): Promise<DynaliteHandle> {
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
+  };
+}
+
+/**
+ * Starts dynalite before the tests of the calling file (or describe block) and stops it after
+ * them; returns a getter for the running server. Call it at the top level of a describe.
+ */
+export function useDynalite(): () => DynaliteHandle {
+  let handle: DynaliteHandle | undefined;
+  beforeAll(async () => {
+    handle = await startDynalite();
+  });
+  afterAll(async () => {
+    await handle?.stop();
+    handle = undefined;
+  });
+  return () => {
+    if (handle === undefined) throw new Error('dynalite is not running: call useDynalite() at the top level of a describe, use the getter inside a test or hook');
+    return handle;
   };
 }

@@ -10,24 +10,21 @@ import { join } from 'node:path';
 import { DeleteTableCommand, GetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbStateStore } from '../../../lambdas/adapters/dynamodb-state-store';
 import { createFileStateStore } from '../../../local/file-state-store';
-import { startDynalite, type DynaliteHandle } from '../../helpers/dynalite';
+import { useDynalite } from '../../helpers/dynalite';
 import { FakeClock } from '../../helpers/fake-clock';
 import { MemoryStateStore } from '../../helpers/memory-state-store';
 import { PAGED_ITEMS, describeStateStoreContract, writePagedPartition } from '../../helpers/state-store-contract';
 
-let dynalite: DynaliteHandle;
+const dynalite = useDynalite();
 let client: DynamoDBClient;
 let tables = 0;
 
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  client = dynalite.client();
+beforeAll(() => {
+  client = dynalite().client();
 });
 
-afterAll(() => dynalite.stop());
-
 async function dynaliteTable(): Promise<{ table: string; cleanup: () => Promise<void> }> {
-  const table = await dynalite.createStateTable(`retrain-state-${++tables}`);
+  const table = await dynalite().createStateTable(`retrain-state-${++tables}`);
   return { table, cleanup: async () => void (await client.send(new DeleteTableCommand({ TableName: table }))) };
 }
 

@@ -288,12 +288,13 @@ describe('file-state-store', () => {
     /**
      * A burst of 5,000 trigger events, each written ifAbsent to the trigger log and to the pending
      * partition, 250 of them delivered twice, with queries and conditional deletes in between, and
-     * a counter written 5,000 times. Measured on the 2-core development machine (5,000 ifAbsent
-     * puts of ~200-byte items into one partition, .scratch bench): the previous store, which
-     * rewrote the whole file on every write, managed 109 writes/s one after another (2,000 writes
-     * in 18 s) and 30 writes/s concurrently (5,000 in 165 s); the journal manages about 1,600
-     * writes/s one after another (5,000 in 3.2 s) and about 6,300 writes/s concurrently (5,000 in
-     * 0.8 s), queued writes being appended together under one lock.
+     * a counter written 5,000 times. Measured on the shared 2-core development machine (ifAbsent
+     * puts of ~200-byte items into one partition; figures vary about 2x with the machine's load):
+     * the previous store, which rewrote the whole file on every write, managed 70-109 writes/s one
+     * after another (2,000 writes in 18-29 s) and 30 writes/s concurrently (5,000 in 165 s); the
+     * journal manages 1,600-3,000 writes/s one after another (5,000 in 1.6-3.2 s) and 6,300-12,600
+     * writes/s concurrently (5,000 in 0.4-0.8 s), queued writes being appended together under one
+     * lock. This test takes about 1.3 s.
      */
     it('keeps up with a burst of 5,000 events (conditional puts, queries, deletes) and keeps every write', async () => {
       const events = Array.from({ length: 5_000 }, (_, i) => `event-${String(i).padStart(5, '0')}`);

@@ -153,7 +153,9 @@ export async function driftRunCase(input: {
   windowStart: string;
 }): Promise<Measured<MonitorOutput>> {
   const objects = createS3ObjectStore(createS3rverClient(input.endpoint), input.bucket);
-  const state = new MemoryStateStore();
+  const end = new Date();
+  const clock = { now: () => end };
+  const state = new MemoryStateStore(clock);
   const champion: Champion = {
     runId: CHAMPION_RUN,
     modelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/bench/1',
@@ -167,10 +169,9 @@ export async function driftRunCase(input: {
   await state.put({ ...CHAMPION_KEY, data: champion }, { ifAbsent: true });
   const previous: DriftMonitorState = { windowEnd: input.windowStart, championRunId: CHAMPION_RUN, status: 'OK' };
   await state.put({ ...DRIFT_MONITOR_KEY, data: previous }, { ifAbsent: true });
-  const end = new Date();
   return measure(async () => {
     const { report } = await runDriftMonitor(
-      { objects, state, clock: { now: () => end }, metrics: new MemoryMetrics() },
+      { objects, state, clock, metrics: new MemoryMetrics() },
       { projectName: 'bench', endpointName: ENDPOINT, drift: DEFAULT_DRIFT_SETTINGS, capturePrefix: input.capturePrefix },
     );
     return { status: report.status, rows: report.rows.current };

@@ -3,7 +3,10 @@
  *
  * Semantics shared with local/file-state-store.ts (both use the helpers exported here):
  * - `data` is a JSON document: it is stored as JSON would carry it (undefined members
- *   dropped, dates as ISO strings), and the returned item holds that normalized value.
+ *   dropped, dates as ISO strings), and the returned item holds that normalized value. What
+ *   DynamoDB cannot hold as it is fails with InvalidInputError before any request: items over
+ *   400 KB, keys over DynamoDB's lengths, numbers it would not give back unchanged, strings
+ *   with a lone surrogate (no UTF-8 encoding).
  * - `version` is 1 for a new item and increases by one on every write.
  * - An item whose `expiresAt` (epoch seconds) has passed does not exist for reads and
  *   conditions, as if the TTL sweep had already removed it (DynamoDB's sweep can lag by days;
@@ -42,13 +45,69 @@ export function isExpired(item: { readonly expiresAt?: number }, now: Date): boo
   return item.expiresAt !== undefined && item.expiresAt <= now.getTime() / 1000;
 }
 
-/** Throws InvalidInputError unless pk and sk are non-empty strings (DynamoDB rejects empty keys). */
+/** "The maximum length of a partition key value is 2048 bytes" (DynamoDB Developer Guide, Constraints: partition keys and sort keys). */
+const PARTITION_KEY_BYTES = 2048;
+/** "The maximum length of a sort key value is 1024 bytes" (same page). */
+const SORT_KEY_BYTES = 1024;
+/**
+ * The smallest magnitude of a non-zero DynamoDB number: "Positive range: 1E-130 to
+ * 9.9999999999999999999999999999999999999E+125" (DynamoDB Developer Guide, Supported data
+ * types). The upper end is never reached: the SDK's marshaller refuses numbers beyond
+ * Number.MAX_SAFE_INTEGER first (they would come back as BigInt).
+ */
+const SMALLEST_NUMBER = 1e-130;
+
+/** A lone UTF-16 surrogate: a string holding one has no UTF-8 encoding (DynamoDB strings are UTF-8). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Throws InvalidInputError unless pk and sk are non-empty Unicode strings within DynamoDB's key
+ * lengths (it rejects empty and longer keys; a lone surrogate would be stored as U+FFFD).
+ */
 export function validateStateKey(pk: string, sk: string): void {
   if (typeof pk !== 'string' || pk.length === 0 || typeof sk !== 'string' || sk.length === 0) {
     throw new InvalidInputError(`state item key must be two non-empty strings, got pk=${JSON.stringify(pk)} sk=${JSON.stringify(sk)}`, {
       context: { pk, sk },
     });
   }
+  if (LONE_SURROGATE.test(pk) || LONE_SURROGATE.test(sk)) {
+    throw new InvalidInputError(`state item key pk=${JSON.stringify(pk)} sk=${JSON.stringify(sk)} is not valid Unicode (a lone surrogate has no UTF-8 encoding)`, {
+      context: { pk, sk },
+    });
+  }
+  const pkBytes = Buffer.byteLength(pk, 'utf8');
+  const skBytes = Buffer.byteLength(sk, 'utf8');
+  if (pkBytes > PARTITION_KEY_BYTES || skBytes > SORT_KEY_BYTES) {
+    throw new InvalidInputError(
+      `state item key is too long: pk ${pkBytes} bytes (at most ${PARTITION_KEY_BYTES}), sk ${skBytes} bytes (at most ${SORT_KEY_BYTES}), as DynamoDB counts them in UTF-8`,
+      { context: { pk: pk.slice(0, 100), sk: sk.slice(0, 100), pkBytes, skBytes } },
+    );
+  }
+}
+
+/** Where in a JSON value DynamoDB could not store it as it is, or undefined when it can. */
+function unstorableIn(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? `${path} is not valid Unicode (a lone surrogate has no UTF-8 encoding)` : undefined;
+  if (typeof value === 'number') {
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return `${path} is ${value}, beyond Number.MAX_SAFE_INTEGER: DynamoDB would not give it back as the same number`;
+    if (value !== 0 && Math.abs(value) < SMALLEST_NUMBER) return `${path} is ${value}, smaller than DynamoDB's smallest number 1E-130`;
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const [index, element] of value.entries()) {
+      const found = unstorableIn(element, `${path}[${index}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [name, member] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(name)) return `a member name of ${path} is not valid Unicode (a lone surrogate has no UTF-8 encoding)`;
+      const found = unstorableIn(member, `${path}.${name}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** Throws InvalidInputError unless `ifVersion` is a positive integer (versions start at 1). */
@@ -78,6 +137,10 @@ export function normalizeStateWrite<T>(item: { pk: string; sk: string; data: T; 
     throw new InvalidInputError(`data of ${pk}/${sk} is not a JSON value (${typeof item.data})`, { context: { pk, sk } });
   }
   const data = JSON.parse(json) as T;
+  const unstorable = unstorableIn(data, 'data');
+  if (unstorable !== undefined) {
+    throw new InvalidInputError(`state item ${pk}/${sk} cannot be stored: ${unstorable}`, { context: { pk, sk } });
+  }
   // The stored item also carries version (at most 16 digits) next to pk, sk, data, expiresAt.
   const bytes = dynamoDbItemBytes({ pk, sk, version: 1e15, data, expiresAt });
   if (bytes > DYNAMODB_ITEM_BYTES) {

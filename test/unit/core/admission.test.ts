@@ -34,8 +34,8 @@ class FakeExecutions implements Executions {
 }
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock();
+  const state = new MemoryStateStore(clock);
   const executions = new FakeExecutions();
   const ports: AdmissionPorts = { state, clock, executions, sleep: async () => undefined };
   return { state, clock, executions, ports };

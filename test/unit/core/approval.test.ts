@@ -9,8 +9,8 @@ const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeMZ2ZdTwo5zrFH1token';
 const RUN = '20261127-120000-abcdef';
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T13:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const tokens = new FakeTaskTokens();
   const registry = new FakeRegistry().withPackage(modelPackage({ arn: PACKAGE, status: 'PendingManualApproval' }));
   return { state, clock, tokens, registry, events: new RecordingEvents(), notifier: new RecordingNotifier() };

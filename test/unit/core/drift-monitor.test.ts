@@ -83,9 +83,9 @@ interface Fixture {
 
 async function fixture(options: { champion?: boolean } = {}): Promise<Fixture> {
   const objects = new MemoryObjectStore();
-  const state = new MemoryStateStore();
   const metrics = new MemoryMetrics();
   const clock = new FakeClock(NOW);
+  const state = new MemoryStateStore(clock);
   objects.put('runs/run-7/baseline.json', JSON.stringify(BASELINE));
   objects.put('runs/run-7/schema.json', JSON.stringify(SCHEMA));
   if (options.champion !== false) await state.put({ ...CHAMPION_KEY, data: CHAMPION }, { ifAbsent: true });

@@ -47,8 +47,8 @@ function deployedRun(overrides: Partial<RunState> = {}): RunState {
 }
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T12:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const executions = new FakeExecutions();
   const events = new RecordingEvents();
   const notifier = new RecordingNotifier();

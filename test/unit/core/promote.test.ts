@@ -27,8 +27,8 @@ function request(overrides: Partial<PromoteRequest> = {}): PromoteRequest {
 }
 
 function setup(configs: string[] = [], serving = cfg(5)) {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T15:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const hosting = new FakeHosting().withEndpoint({ name: ENDPOINT, status: 'InService', endpointConfigName: serving }).withConfigs(...configs);
   return { state, clock, hosting, ports: { state, clock, hosting } };
 }

@@ -55,9 +55,9 @@ interface Fixture {
 
 async function fixture(options: { champion?: Champion | null; schema?: ModelSchema } = {}): Promise<Fixture> {
   const objects = new MemoryObjectStore();
-  const state = new MemoryStateStore();
   const metrics = new MemoryMetrics();
   const clock = new FakeClock(NOW);
+  const state = new MemoryStateStore(clock);
   objects.put('runs/run-7/schema.json', JSON.stringify(options.schema ?? BINARY_SCHEMA));
   const champion = options.champion === undefined ? CHAMPION : options.champion;
   if (champion) await state.put({ ...CHAMPION_KEY, data: champion }, { ifAbsent: true });

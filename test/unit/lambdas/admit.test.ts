@@ -9,8 +9,8 @@ import { MemoryStateStore } from '../../helpers/memory-state-store';
 const settings: AdmissionSettings = { cooldownMinutes: 360, quietPeriodSeconds: 120, maxWaitSeconds: 1800, triggerLogDays: 90 };
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T12:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const metrics = new MemoryMetrics();
   const handler = createAdmitHandler({ state, clock, executions: new FakeExecutions(), sleep: async () => undefined, metrics });
   return { state, clock, metrics, handler };

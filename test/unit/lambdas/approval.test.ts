@@ -11,9 +11,9 @@ const GROUP = 'retrain-models';
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAeMZ2ZdTwo5zrFH1token';
 
 function setup() {
-  const state = new MemoryStateStore();
   const tokens = new FakeTaskTokens();
   const clock = new FakeClock('2026-11-27T13:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   return { state, tokens, handler: createApprovalHandler({ state, tokens, clock, registry: new FakeRegistry(), events: new RecordingEvents(), notifier: new RecordingNotifier() }) };
 }
 

@@ -37,7 +37,8 @@ function driftEvent(overrides: Record<string, unknown> = {}) {
 
 async function setup(options: { champion?: boolean } = {}) {
   const objects = new MemoryObjectStore();
-  const state = new MemoryStateStore();
+  const clock = new FakeClock(NOW);
+  const state = new MemoryStateStore(clock);
   const metrics = new MemoryMetrics();
   if (options.champion !== false) {
     const profiler = new BaselineProfiler([{ name: 'x', declared: 'numeric' }]);
@@ -47,7 +48,7 @@ async function setup(options: { champion?: boolean } = {}) {
     objects.put('runs/r1/schema.json', JSON.stringify(SCHEMA));
     await state.put({ ...CHAMPION_KEY, data: CHAMPION }, { always: true });
   }
-  const handler = createDriftMonitorHandler({ objects, state, metrics, clock: new FakeClock(NOW) });
+  const handler = createDriftMonitorHandler({ objects, state, metrics, clock });
   return { objects, metrics, handler };
 }
 

@@ -36,8 +36,8 @@ async function lines(key: string): Promise<string[]> {
 }
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2030-06-01T12:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const handler = createEtlHandler({ store, state, clock, bucket: BUCKET });
   return { state, clock, handler };
 }

@@ -11,13 +11,14 @@ const RUN = '20261127-120000-abcdef';
 const settings: AdmissionSettings = { cooldownMinutes: 360, quietPeriodSeconds: 120, maxWaitSeconds: 1800, triggerLogDays: 90 };
 
 function setup() {
-  const state = new MemoryStateStore();
+  const clock = new FakeClock('2026-11-27T12:20:00.000Z');
+  const state = new MemoryStateStore(clock);
   const events = new RecordingEvents();
   const notifier = new RecordingNotifier();
   const metrics = new MemoryMetrics();
   const handler = createFinalizeHandler({
     state,
-    clock: new FakeClock('2026-11-27T12:20:00.000Z'),
+    clock,
     executions: new FakeExecutions(),
     sleep: async () => undefined,
     events,

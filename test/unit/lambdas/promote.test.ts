@@ -29,8 +29,8 @@ function promoteEvent(overrides: Record<string, unknown> = {}) {
 }
 
 function setup() {
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-11-27T14:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const hosting = new FakeHosting()
     .withEndpoint({ name: 'retrain', status: 'InService', endpointConfigName: `retrain-${RUN}` })
     .withConfigs(...OLD_CONFIGS, `retrain-${RUN}`);

@@ -39,13 +39,14 @@ function qualityEvent(overrides: Record<string, unknown> = {}) {
 
 async function setup(options: { champion?: boolean } = {}) {
   const objects = new MemoryObjectStore();
-  const state = new MemoryStateStore();
+  const clock = new FakeClock(NOW);
+  const state = new MemoryStateStore(clock);
   const metrics = new MemoryMetrics();
   if (options.champion !== false) {
     objects.put('runs/r1/schema.json', JSON.stringify(SCHEMA));
     await state.put({ ...CHAMPION_KEY, data: CHAMPION }, { always: true });
   }
-  const handler = createQualityMonitorHandler({ objects, state, metrics, clock: new FakeClock(NOW) });
+  const handler = createQualityMonitorHandler({ objects, state, metrics, clock });
   return { objects, metrics, handler };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionFailedError, InvalidInputError, TransientError } from '../../../lambdas/core/errors';
@@ -121,14 +121,76 @@ describe('file-state-store', () => {
       await expect(store.put({ pk: 'lock', sk: 'q', data: {} }, { always: true })).resolves.toMatchObject({ version: 1 });
     });
 
-    it('drops expired items from the file at the next write', async () => {
-      await store.put({ pk: 'old', sk: '1', data: {}, expiresAt: NOW_SECONDS + 1 }, { ifAbsent: true });
+    it('drops expired items from the file when it compacts the journal', async () => {
+      const compacting = createFileStateStore(path, { clock, compactionBytes: 1 });
+      await compacting.put({ pk: 'old', sk: '1', data: {}, expiresAt: NOW_SECONDS + 1 }, { ifAbsent: true });
       clock.advance(2_000);
 
-      await store.put({ pk: 'new', sk: '1', data: {} }, { ifAbsent: true });
+      // Every rewrite of 'kept' leaves a dead line: the journal soon holds over twice its live lines and is compacted.
+      for (let n = 1; n <= 4; n++) await compacting.put({ pk: 'kept', sk: '1', data: { n } }, { always: true });
 
-      const file = JSON.parse(await readFile(path, 'utf8')) as { items: Array<{ pk: string }> };
-      expect(file.items.map((i) => i.pk)).toEqual(['new']);
+      const lines = await journalLines(path);
+      expect(lines[0]).toEqual({ format: 'retrain-state/2', generation: expect.any(String) });
+      expect(lines.length).toBeLessThan(6);
+      expect(lines.filter((line) => line.pk === 'old')).toEqual([]);
+      expect(lines.at(-1)).toEqual({ pk: 'kept', sk: '1', version: 4, data: { n: 4 } });
+      await expect(store.get('kept', '1')).resolves.toEqual({ pk: 'kept', sk: '1', version: 4, data: { n: 4 } });
+    });
+  });
+
+  describe('journal', () => {
+    it('appends one line per write, the whole item, and a line per deletion', async () => {
+      await store.put({ pk: 'run', sk: 'r1', data: { status: 'RUNNING' } }, { ifAbsent: true });
+      await store.put({ pk: 'run', sk: 'r1', data: { status: 'DONE' }, expiresAt: NOW_SECONDS + 60 }, { ifVersion: 1 });
+      await store.delete('run', 'r1');
+      await store.delete('run', 'never-written');
+
+      expect(await journalLines(path)).toEqual([
+        { format: 'retrain-state/2', generation: expect.any(String) },
+        { pk: 'run', sk: 'r1', version: 1, data: { status: 'RUNNING' } },
+        { pk: 'run', sk: 'r1', version: 2, data: { status: 'DONE' }, expiresAt: NOW_SECONDS + 60 },
+        { pk: 'run', sk: 'r1', deleted: true },
+      ]);
+    });
+
+    it('ignores a last line without its newline (a writer died during its append), and the next write cuts it off', async () => {
+      await store.put({ pk: 'a', sk: '1', data: 1 }, { ifAbsent: true });
+      await appendFile(path, '{"pk":"a","sk":"2","version":1,"da');
+      const reader = createFileStateStore(path, { clock });
+
+      await expect(reader.query('a')).resolves.toEqual([{ pk: 'a', sk: '1', version: 1, data: 1 }]);
+      await store.put({ pk: 'a', sk: '3', data: 3 }, { ifAbsent: true });
+
+      await expect(reader.query('a').then((items) => items.map((i) => i.sk))).resolves.toEqual(['1', '3']);
+      expect((await journalLines(path)).slice(1).map((line) => line.sk)).toEqual(['1', '3']);
+    });
+
+    it('reads a file in the earlier format and rewrites it as a journal at the first write', async () => {
+      await mkdir(join(dir, '.retrain'));
+      const legacy = { format: 'retrain-state/1', items: [{ pk: 'champion', sk: 'current', version: 3, data: { runId: 'r3' } }] };
+      await writeFile(path, `${JSON.stringify(legacy, null, 2)}\n`);
+
+      await expect(store.get('champion', 'current')).resolves.toEqual({ pk: 'champion', sk: 'current', version: 3, data: { runId: 'r3' } });
+      await store.put({ pk: 'champion', sk: 'current', data: { runId: 'r4' } }, { ifVersion: 3 });
+
+      expect((await journalLines(path)).slice(1)).toEqual([
+        { pk: 'champion', sk: 'current', version: 3, data: { runId: 'r3' } },
+        { pk: 'champion', sk: 'current', version: 4, data: { runId: 'r4' } },
+      ]);
+      await expect(createFileStateStore(path, { clock }).get('champion', 'current')).resolves.toMatchObject({ version: 4 });
+    });
+
+    it('sees a compaction made by another store instance (a new generation) and reads the new file whole', async () => {
+      const compacting = createFileStateStore(path, { clock, compactionBytes: 1 });
+      await store.put({ pk: 'n', sk: 'n', data: 0 }, { always: true });
+      await expect(store.get('n', 'n')).resolves.toMatchObject({ version: 1 });
+
+      const [before] = await journalLines(path);
+      for (let i = 1; i <= 5; i++) await compacting.put({ pk: 'n', sk: 'n', data: i }, { always: true });
+
+      const [after] = await journalLines(path);
+      expect(after.generation).not.toEqual(before.generation);
+      await expect(store.get('n', 'n')).resolves.toEqual({ pk: 'n', sk: 'n', version: 6, data: 5 });
     });
   });
 
@@ -222,6 +284,64 @@ describe('file-state-store', () => {
     }, 30_000);
   });
 
+  describe('scale', () => {
+    /**
+     * A burst of 5,000 trigger events, each written ifAbsent to the trigger log and to the pending
+     * partition, 250 of them delivered twice, with queries and conditional deletes in between, and
+     * a counter written 5,000 times. Measured on the shared 2-core development machine (ifAbsent
+     * puts of ~200-byte items into one partition; figures vary about 2x with the machine's load):
+     * the previous store, which rewrote the whole file on every write, managed 70-109 writes/s one
+     * after another (2,000 writes in 18-29 s) and 30 writes/s concurrently (5,000 in 165 s); the
+     * journal manages 1,600-3,000 writes/s one after another (5,000 in 1.6-3.2 s) and 6,300-12,600
+     * writes/s concurrently (5,000 in 0.4-0.8 s), queued writes being appended together under one
+     * lock. This test takes about 1.3 s.
+     */
+    it('keeps up with a burst of 5,000 events (conditional puts, queries, deletes) and keeps every write', async () => {
+      const events = Array.from({ length: 5_000 }, (_, i) => `event-${String(i).padStart(5, '0')}`);
+      const redelivered = events.filter((_, i) => i % 20 === 0);
+      const handled: string[] = [];
+
+      const admit = async (eventId: string): Promise<'admitted' | 'duplicate'> => {
+        try {
+          await store.put({ pk: 'TRIGGER', sk: eventId, data: { eventId, key: `raw/${eventId}.csv` }, expiresAt: NOW_SECONDS + 86_400 }, { ifAbsent: true });
+        } catch (error) {
+          if (error instanceof ConditionFailedError) return 'duplicate';
+          throw error;
+        }
+        await store.put({ pk: 'PENDING', sk: eventId, data: { eventId } }, { ifAbsent: true });
+        await store.put({ pk: 'COUNTER', sk: 'events', data: { last: eventId } }, { always: true });
+        if (eventId.endsWith('00')) {
+          for (const pending of await store.query<{ eventId: string }>('PENDING', { limit: 10 })) {
+            // Another handler may have taken it since the query: its conditional delete then fails.
+            const taken = await store.delete('PENDING', pending.sk, { ifVersion: pending.version }).then(
+              () => true,
+              (error: unknown) => (error instanceof ConditionFailedError ? false : Promise.reject(error)),
+            );
+            if (taken) handled.push(pending.data.eventId);
+          }
+        }
+        return 'admitted';
+      };
+      const outcomes = await Promise.all([...events, ...redelivered].map(admit));
+
+      expect(outcomes.filter((o) => o === 'admitted')).toHaveLength(5_000);
+      expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(250);
+      await expect(store.get('COUNTER', 'events')).resolves.toMatchObject({ version: 5_000 });
+      const triggers = await store.query<{ eventId: string }>('TRIGGER');
+      expect(triggers.map((t) => t.sk)).toEqual(events);
+      expect(triggers.every((t) => t.version === 1 && t.data.eventId === t.sk)).toBe(true);
+      const pending = await store.query('PENDING');
+      expect(new Set(handled).size).toBe(handled.length);
+      expect(pending.length + handled.length).toBe(5_000);
+      // The file alone says the same: a copy read by a store with no index in memory yet.
+      const copy = join(dir, 'copy.json');
+      await writeFile(copy, await readFile(path));
+      const fresh = createFileStateStore(copy, { clock });
+      await expect(fresh.query('TRIGGER').then((items) => items.length)).resolves.toBe(5_000);
+      await expect(fresh.query('PENDING')).resolves.toEqual(pending);
+    });
+  });
+
   describe('lock file', () => {
     const lockPath = () => `${path}.lock`;
 
@@ -265,6 +385,16 @@ describe('file-state-store', () => {
     await expect(store.get('a', 'b')).rejects.toThrow(`state file ${path} is not a retrain state file`);
   });
 });
+
+/** The journal's lines, parsed (the header first). */
+async function journalLines(file: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(file, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 /** Resolves with the first line of the child's stdout that matches; rejects if it exits first. */
 function outputLine(child: ChildProcess, pattern: RegExp): Promise<string> {

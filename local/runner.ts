@@ -30,7 +30,7 @@ import { createFileEvents } from './file-events';
 import { createFileMetrics } from './file-metrics';
 import { createFileNotifier } from './file-notifier';
 import { createFileStateStore } from './file-state-store';
-import { createFsObjectStore } from './fs-object-store';
+import { createFsObjectStore, objectPath } from './fs-object-store';
 import { Intrinsics, LOCAL_ENVIRONMENT, type LocalEnvironment } from './intrinsics';
 import { localHandlers, type LocalHandler } from './lambdas';
 import { LocalSageMaker, type LocalFaults } from './sagemaker/backend';
@@ -346,7 +346,7 @@ function withObjectCreatedEvents(
     async write(key, body, options) {
       await store.write(key, body, options);
       const now = clock.now();
-      await utimes(join(dir, key), now, now);
+      await utimes(objectPath(dir, key), now, now);
       const info = await store.head(key);
       const reason = typeof body === 'string' || body instanceof Uint8Array ? 'PutObject' : 'CompleteMultipartUpload';
       await emit(objectCreatedEvent(env, key, info?.size ?? 0, info?.etag ?? '', reason));

@@ -5,6 +5,7 @@
  *   .retrain/bucket/        the data bucket (same keys as in S3); writes emit "Object Created"
  *   .retrain/state.json     the state table (same conditional-write semantics)
  *   .retrain/sagemaker/     training jobs, models, endpoints, the registry
+ *   .retrain/executions/    state machine executions, so other processes on the directory see them
  *   .retrain/*.jsonl        metrics, retrain's events, notifications
  *
  * The state machine, rules and alarms come from the synthesized template (local/assembly.ts);
@@ -151,6 +152,7 @@ export class LocalRetrain {
       functions,
       sagemaker: this.sagemaker,
       timeline: this.timeline,
+      executionsDir: join(root, 'executions'),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
       onEvent: (record, event) =>
         this.activity(

@@ -1,8 +1,19 @@
 /**
  * The data bucket of local mode: a directory on disk. A key maps to a file under the root
- * ("runs/r1/manifest.json" -> <root>/runs/r1/manifest.json). Like S3: listing is in key order,
- * ETags are the quoted MD5 of the content, and a reader never sees half an object — writes go to
- * a temporary file that is renamed into place. Not versioned: versionId is always undefined.
+ * ("runs/r1/manifest.json" -> <root>/runs/r1/manifest.json). Like S3: listing is in UTF-8 binary
+ * key order, 1,000 keys a page (ListObjectsV2), ETags are the quoted MD5 of the content, and a
+ * reader never sees half an object — writes go to a temporary file that is renamed into place.
+ * Not versioned: versionId is always undefined.
+ *
+ * S3 keys are flat strings; "/" means nothing to S3. So keys a directory tree cannot spell as
+ * they are get an escaped path segment: an empty segment — a folder marker "raw/" (the zero-byte
+ * object the S3 console's "Create folder" makes), "raw//a.csv", a leading "/" — is a file named
+ * "%" or a directory named "%_", and a segment starting with "%" (or the top-level segment
+ * ".retrain-tmp") gets "%%" in front. So "raw/" (file raw/%), "raw//x.csv" (raw/%_/x.csv) and
+ * "raw/a.csv" coexist, as in S3; any other name is its own segment, so files dropped into the
+ * directory by hand are objects. What a tree still cannot hold: an object "a" beside objects
+ * under "a/" (one path would be both a file and a directory); writing the second is refused
+ * with a message saying so.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, type Stats } from 'node:fs';
@@ -13,11 +24,35 @@ import { pipeline } from 'node:stream/promises';
 import type { ObjectBody, ObjectInfo, ObjectStore } from '../lambdas/adapters/ports';
 import { ConditionFailedError, InvalidInputError, NotFoundError } from '../lambdas/core/errors';
 
-/** Directory under the root for files being written; never listed, never a key. */
+/** Directory under the root for files being written; never listed (a key that starts with it is escaped). */
 export const TEMP_DIR = '.retrain-tmp';
 
-export function createFsObjectStore(rootDir: string): ObjectStore {
+/** ListObjectsV2 returns "up to 1,000 key names" a page, never more, whatever MaxKeys asks (Amazon S3 API Reference, ListObjectsV2). */
+export const LIST_PAGE_KEYS = 1000;
+
+/** "The name for a key is a sequence of Unicode characters whose UTF-8 encoding is at most 1,024 bytes long" (Amazon S3 User Guide, "Naming Amazon S3 objects"). */
+export const KEY_MAX_BYTES = 1024;
+
+/** One ListObjectsV2 page. */
+export interface ListPage {
+  readonly keys: string[];
+  /** Set when more keys follow: pass it back as continuationToken. */
+  readonly nextContinuationToken?: string;
+}
+
+export type LocalObjectStore = ObjectStore & {
+  /** One page of keys under the prefix after the token, as ListObjectsV2 pages them. */
+  listPage(prefix: string, options?: { maxKeys?: number; continuationToken?: string }): Promise<ListPage>;
+};
+
+export function createFsObjectStore(rootDir: string): LocalObjectStore {
   return new FsObjectStore(resolve(rootDir));
+}
+
+/** The file that holds an object's bytes (for callers that stamp its modification time). */
+export function objectPath(rootDir: string, key: string): string {
+  checkKey(key);
+  return join(resolve(rootDir), ...encodeSegments(key.split('/'), 'file'));
 }
 
 interface CachedEtag {
@@ -33,18 +68,31 @@ class FsObjectStore implements ObjectStore {
 
   constructor(private readonly root: string) {}
 
+  /** Page by page, as the S3 adapter's paginator reads ListObjectsV2: keys written meanwhile past the current page are seen. */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listPage(prefix, { continuationToken });
+      for (const key of page.keys) {
+        const info = await this.head(key);
+        // A file removed between the walk and now is simply not listed, as in S3.
+        if (info) yield info;
+      }
+      continuationToken = page.nextContinuationToken;
+    } while (continuationToken !== undefined);
+  }
+
+  async listPage(prefix: string, options: { maxKeys?: number; continuationToken?: string } = {}): Promise<ListPage> {
     if (prefix !== '') checkKey(prefix, { prefix: true });
+    const maxKeys = Math.min(options.maxKeys ?? LIST_PAGE_KEYS, LIST_PAGE_KEYS);
+    const startAfter = options.continuationToken === undefined ? undefined : decodeToken(options.continuationToken);
     // Walk only the deepest directory the prefix names; filter the rest by string prefix.
     const dirKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     const keys: string[] = [];
-    await this.walk(dirKey, keys);
-    const matching = keys.filter((key) => key.startsWith(prefix)).sort(compareKeys);
-    for (const key of matching) {
-      const info = await this.head(key);
-      // A file removed between the walk and now is simply not listed, as in S3.
-      if (info) yield info;
-    }
+    await this.walk(dirKey, keys, { prefix, startAfter });
+    const matching = keys.filter((key) => key.startsWith(prefix) && (startAfter === undefined || compareKeys(key, startAfter) > 0)).sort(compareKeys);
+    const page = matching.slice(0, maxKeys);
+    return matching.length > maxKeys ? { keys: page, nextContinuationToken: encodeToken(page[page.length - 1]) } : { keys: page };
   }
 
   async read(key: string, options: { versionId?: string; ifMatch?: string } = {}): Promise<ObjectBody> {
@@ -100,7 +148,11 @@ class FsObjectStore implements ObjectStore {
     checkKey(key);
     const path = this.pathOf(key);
     const tempDir = join(this.root, TEMP_DIR);
-    await Promise.all([mkdir(join(path, '..'), { recursive: true }), mkdir(tempDir, { recursive: true })]);
+    try {
+      await Promise.all([mkdir(join(path, '..'), { recursive: true }), mkdir(tempDir, { recursive: true })]);
+    } catch (error) {
+      throw fileDirectoryClash(error, key);
+    }
     const temp = join(tempDir, `${randomBytes(8).toString('hex')}.part`);
     const hash = createHash('md5');
     try {
@@ -120,7 +172,11 @@ class FsObjectStore implements ObjectStore {
         await writeFile(temp, body);
       }
       const stats = await stat(temp);
-      await rename(temp, path);
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        throw fileDirectoryClash(error, key);
+      }
       this.etags.set(path, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, etag: `"${hash.digest('hex')}"` });
     } catch (error) {
       await rm(temp, { force: true });
@@ -129,16 +185,19 @@ class FsObjectStore implements ObjectStore {
   }
 
   private pathOf(key: string): string {
-    const path = join(this.root, ...key.split('/'));
+    const path = join(this.root, ...encodeSegments(key.split('/'), 'file'));
     if (!path.startsWith(this.root + sep)) {
       throw new InvalidInputError(`key ${JSON.stringify(key)} is outside the store`, { context: { key } });
     }
     return path;
   }
 
-  /** Collects the keys of every file under the directory of `dirKey` ("" = the root). */
-  private async walk(dirKey: string, keys: string[]): Promise<void> {
-    const dir = dirKey === '' ? this.root : this.pathOf(dirKey.slice(0, -1));
+  /**
+   * Collects the keys of every file under the directory of `dirKey` ("" = the root), skipping
+   * directories whose keys can neither match the prefix nor come after `startAfter`.
+   */
+  private async walk(dirKey: string, keys: string[], bounds: { prefix: string; startAfter?: string }): Promise<void> {
+    const dir = dirKey === '' ? this.root : join(this.root, ...encodeSegments(dirKey.slice(0, -1).split('/'), 'directory'));
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -148,9 +207,13 @@ class FsObjectStore implements ObjectStore {
     }
     for (const entry of entries) {
       if (dirKey === '' && entry.name === TEMP_DIR) continue;
-      const key = `${dirKey}${entry.name}`;
-      if (entry.isDirectory()) await this.walk(`${key}/`, keys);
-      else if (entry.isFile()) keys.push(key);
+      const key = `${dirKey}${decodeSegment(entry.name, entry.isDirectory() ? 'directory' : 'file')}`;
+      if (entry.isDirectory()) {
+        const under = `${key}/`;
+        const canMatch = under.startsWith(bounds.prefix) || bounds.prefix.startsWith(under);
+        const allBefore = bounds.startAfter !== undefined && compareKeys(under, bounds.startAfter) < 0 && !bounds.startAfter.startsWith(under);
+        if (canMatch && !allBefore) await this.walk(under, keys, bounds);
+      } else if (entry.isFile()) keys.push(key);
     }
   }
 
@@ -184,19 +247,65 @@ async function md5Of(file: FileHandle): Promise<string> {
 }
 
 /**
- * Keys are relative paths of "/"-separated segments: no empty, "." or ".." segment, no
- * backslash or NUL, and not under the store's temporary directory. A prefix may end in "/".
+ * Keys S3 accepts (1 to 1,024 UTF-8 bytes), empty segments included ("raw/", "raw//a.csv"),
+ * less what a path on disk cannot carry safely: a "." or ".." segment, a backslash, a NUL.
  */
 function checkKey(key: string, options: { prefix?: boolean } = {}): void {
   const segments = key.split('/');
-  if (options.prefix && segments[segments.length - 1] === '') segments.pop();
   const bad =
     key === '' ||
     key.includes('\\') ||
     key.includes('\0') ||
-    segments.some((s) => s === '' || s === '.' || s === '..') ||
-    segments[0] === TEMP_DIR;
+    segments.some((s) => s === '.' || s === '..');
   if (bad) throw new InvalidInputError(`invalid object key ${JSON.stringify(key)}`, { context: { key } });
+  if (!options.prefix && Buffer.byteLength(key, 'utf8') > KEY_MAX_BYTES) {
+    throw new InvalidInputError(`object key of ${Buffer.byteLength(key, 'utf8')} bytes: S3 allows at most ${KEY_MAX_BYTES} (UTF-8)`, { context: { key: key.slice(0, 80) } });
+  }
+}
+
+const EMPTY_FILE = '%';
+const EMPTY_DIRECTORY = '%_';
+const ESCAPE = '%%';
+
+/**
+ * Path segments for a key's segments (see the file comment): every segment but the last is a
+ * directory; the last is the object's file, or a directory too when `last` says so.
+ */
+function encodeSegments(segments: readonly string[], last: 'file' | 'directory'): string[] {
+  return segments.map((segment, i) => {
+    if (segment === '') return i === segments.length - 1 && last === 'file' ? EMPTY_FILE : EMPTY_DIRECTORY;
+    return segment.startsWith('%') || (i === 0 && segment === TEMP_DIR) ? `${ESCAPE}${segment}` : segment;
+  });
+}
+
+function decodeSegment(name: string, kind: 'file' | 'directory'): string {
+  if (name === (kind === 'file' ? EMPTY_FILE : EMPTY_DIRECTORY)) return '';
+  return name.startsWith(ESCAPE) ? name.slice(ESCAPE.length) : name;
+}
+
+/** The continuation token: opaque to callers, as S3's is; here the last key of the page. */
+function encodeToken(lastKey: string): string {
+  return Buffer.from(lastKey, 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+/** A key whose path is a directory (or under a file) of another key: S3 has no such clash, a tree does. */
+function fileDirectoryClash(error: unknown, key: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENAMETOOLONG') {
+    return new InvalidInputError(`object key ${JSON.stringify(key.slice(0, 80))}...: a segment between slashes is longer than the local file system allows (255 bytes)`, {
+      cause: error,
+      context: { key: key.slice(0, 80) },
+    });
+  }
+  if (code !== 'EISDIR' && code !== 'ENOTDIR' && code !== 'EEXIST' && code !== 'ENOTEMPTY') return error;
+  return new InvalidInputError(
+    `object key ${JSON.stringify(key)}: the local store cannot hold an object "a" beside objects under "a/" (S3 can); rename one of them`,
+    { cause: error, context: { key } },
+  );
 }
 
 /** S3 lists keys in the order of their UTF-8 bytes. */

@@ -5,6 +5,7 @@
  *   .retrain/bucket/        the data bucket (same keys as in S3); writes emit "Object Created"
  *   .retrain/state.json     the state table (same conditional-write semantics)
  *   .retrain/sagemaker/     training jobs, models, endpoints, the registry
+ *   .retrain/executions/    state machine executions, so other processes on the directory see them
  *   .retrain/*.jsonl        metrics, retrain's events, notifications
  *
  * The state machine, rules and alarms come from the synthesized template (local/assembly.ts);
@@ -30,7 +31,7 @@ import { createFileEvents } from './file-events';
 import { createFileMetrics } from './file-metrics';
 import { createFileNotifier } from './file-notifier';
 import { createFileStateStore } from './file-state-store';
-import { createFsObjectStore } from './fs-object-store';
+import { createFsObjectStore, objectPath } from './fs-object-store';
 import { Intrinsics, LOCAL_ENVIRONMENT, type LocalEnvironment } from './intrinsics';
 import { localHandlers, type LocalHandler } from './lambdas';
 import { LocalSageMaker, type LocalFaults } from './sagemaker/backend';
@@ -151,6 +152,7 @@ export class LocalRetrain {
       functions,
       sagemaker: this.sagemaker,
       timeline: this.timeline,
+      executionsDir: join(root, 'executions'),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
       onEvent: (record, event) =>
         this.activity(
@@ -346,7 +348,7 @@ function withObjectCreatedEvents(
     async write(key, body, options) {
       await store.write(key, body, options);
       const now = clock.now();
-      await utimes(join(dir, key), now, now);
+      await utimes(objectPath(dir, key), now, now);
       const info = await store.head(key);
       const reason = typeof body === 'string' || body instanceof Uint8Array ? 'PutObject' : 'CompleteMultipartUpload';
       await emit(objectCreatedEvent(env, key, info?.size ?? 0, info?.etag ?? '', reason));

@@ -5,8 +5,18 @@
  * `aws-sdk:sagemaker:*` — so the definition itself runs unchanged. Executions are tracked
  * here, which makes this the local Executions port (status for stale locks, start for
  * follow-up runs).
+ *
+ * Several processes may run local mode on one directory (`retrain local up` and a `retrain
+ * local run` beside it), as several callers share one state machine in the cloud. With
+ * `executionsDir`, each execution is also a JSON record on disk naming its owner process (host
+ * and pid) and a heartbeat the owner renews, so status() answers for executions another
+ * process started: RUNNING while the owner lives (and keeps its heartbeat), ABORTED once it is
+ * gone — an execution does not outlive the process that runs it locally.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { ExecutionStatus, Executions, TaskTokens } from '../lambdas/adapters/ports';
 import { jsonBytes, STATE_PAYLOAD_BYTES } from '../lambdas/core/aws-limits';
 import { InvalidInputError, NotFoundError, RetrainError } from '../lambdas/core/errors';
@@ -70,7 +80,29 @@ export interface StateMachineRunnerOptions {
   readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
   /** Called for every state entered, and when an execution ends. */
   readonly onEvent?: (record: ExecutionRecord, event: { type: 'state'; state: string } | { type: 'end' }) => void;
+  /**
+   * Where execution records are shared with other processes on the same local directory.
+   * @default - executions are known to this process only
+   */
+  readonly executionsDir?: string;
 }
+
+/** An execution as other processes see it (executionsDir/<name>.json). */
+export interface SharedExecutionRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly status: ExecutionRecord['status'];
+  readonly startedAt: string;
+  readonly stoppedAt?: string;
+  readonly owner: { readonly host: string; readonly pid: number };
+  /** Real time (epoch ms) the owner last said it still runs the execution. */
+  readonly heartbeatAt: number;
+}
+
+/** How often an owner renews the heartbeat of its running executions. */
+export const HEARTBEAT_MS = 10_000;
+/** A RUNNING record whose heartbeat is older than this belongs to a process that hangs or is gone (or a pid reused since). */
+export const HEARTBEAT_STALE_MS = 5 * 60_000;
 
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:\d+:function:([^:]+)$/;
 
@@ -101,13 +133,20 @@ export class LocalStateMachine implements Executions, TaskTokens {
 
   async status(executionArn: string): Promise<ExecutionStatus> {
     const name = executionArn.split(':').pop() ?? '';
-    return this.executions.get(name)?.status ?? 'NOT_FOUND';
+    const own = this.executions.get(name)?.status;
+    if (own) return own;
+    const shared = this.readShared(name);
+    if (!shared) return 'NOT_FOUND';
+    return shared.status === 'RUNNING' && !ownerAlive(shared) ? 'ABORTED' : shared.status;
   }
 
   async start(stateMachineArn: string, name: string, input: Record<string, unknown>): Promise<{ executionArn: string }> {
     if (stateMachineArn !== this.options.stateMachineArn) {
       throw new InvalidInputError(`local mode runs one state machine (${this.options.stateMachineArn}), got ${stateMachineArn}`);
     }
+    // StartExecution is idempotent per name across callers: another process may have started it.
+    const shared = this.executions.has(name) ? undefined : this.readShared(name);
+    if (shared) return { executionArn: shared.arn };
     return { executionArn: this.run(input, name).arn };
   }
 
@@ -133,6 +172,7 @@ export class LocalStateMachine implements Executions, TaskTokens {
       done: new Promise<void>((resolve) => (finished = resolve)),
     };
     this.executions.set(name, record);
+    this.writeShared(record);
 
     const execution = this.machine.run(input as never, {
       overrides: {
@@ -221,8 +261,59 @@ export class LocalStateMachine implements Executions, TaskTokens {
     record.stoppedAt = this.options.timeline.clock.now().toISOString();
     Object.assign(record, result);
     record.blockedOn = undefined;
+    this.writeShared(record);
     this.options.onEvent?.(record, { type: 'end' });
     this.finishers.get(record.name)?.();
+  }
+
+  // ------------------------------------------------------------------ records other processes see
+
+  private heartbeat?: NodeJS.Timeout;
+
+  private sharedPath(name: string): string | undefined {
+    const dir = this.options.executionsDir;
+    return dir === undefined ? undefined : join(dir, `${encodeURIComponent(name)}.json`);
+  }
+
+  private readShared(name: string): SharedExecutionRecord | undefined {
+    const path = this.sharedPath(name);
+    if (path === undefined) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as SharedExecutionRecord;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new RetrainError(`cannot read the local execution record ${path}: ${(error as Error).message}`, { cause: error, context: { path } });
+    }
+  }
+
+  /** Writes the record (atomically: a reader never sees half of it) and keeps the heartbeat going while this process runs executions. */
+  private writeShared(record: ExecutionRecord): void {
+    const path = this.sharedPath(record.name);
+    if (path === undefined) return;
+    const shared: SharedExecutionRecord = {
+      name: record.name,
+      arn: record.arn,
+      status: record.status,
+      startedAt: record.startedAt,
+      ...(record.stoppedAt ? { stoppedAt: record.stoppedAt } : {}),
+      owner: { host: hostname(), pid: process.pid },
+      heartbeatAt: Date.now(),
+    };
+    mkdirSync(join(path, '..'), { recursive: true });
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, `${JSON.stringify(shared)}\n`);
+    renameSync(temp, path);
+    const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    if (running.length > 0 && !this.heartbeat) {
+      this.heartbeat = setInterval(() => {
+        for (const live of this.executions.values()) if (live.status === 'RUNNING') this.writeShared(live);
+      }, HEARTBEAT_MS);
+      // The heartbeat never keeps the process alive by itself.
+      this.heartbeat.unref();
+    } else if (running.length === 0 && this.heartbeat) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
   }
 
   // ------------------------------------------------------------------ TaskTokens port
@@ -328,6 +419,22 @@ export class LocalStateMachine implements Executions, TaskTokens {
       resource.endsWith(':lambda:invoke.waitForTaskToken') ||
       /:states:::(aws-sdk:)?sagemaker:\w+(\.sync)?$/.test(resource);
     if (!known) throw new RetrainError(`local mode cannot run state "${state}": unknown resource ${resource}`);
+  }
+}
+
+/**
+ * Whether the process that owns a RUNNING record still runs it: on this host, its pid exists
+ * (signal 0 tests that without sending anything); anywhere, its heartbeat is recent.
+ */
+function ownerAlive(record: SharedExecutionRecord, now = Date.now()): boolean {
+  if (now - record.heartbeatAt > HEARTBEAT_STALE_MS) return false;
+  if (record.owner.host !== hostname()) return true;
+  try {
+    process.kill(record.owner.pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,7 +1,16 @@
 /**
- * ModelHosting on SageMaker: the endpoint calls the deploy step makes. SageMaker reports a
- * missing endpoint and a busy one as ValidationException; this adapter tells them apart by
- * message: "Could not find endpoint ..." and "Cannot update in-progress endpoint ...".
+ * ModelHosting on SageMaker: the endpoint calls the deploy step makes.
+ *
+ * SageMaker's API model declares no error for DescribeEndpoint and DeleteEndpointConfig and
+ * only ResourceLimitExceeded for UpdateEndpoint: a missing endpoint or config, a busy endpoint
+ * and a malformed request all answer ValidationException, whose message is prose, not a
+ * contract. So this adapter classifies by error name and by what it knows of the request,
+ * never by message text:
+ * - a ValidationException for a name that satisfies the API's name pattern means the
+ *   resource does not exist (AWS's own "EndpointDeleted" waiter takes ValidationException from
+ *   DescribeEndpoint as "deleted": botocore/data/sagemaker/2017-07-24/waiters-2.json);
+ * - a ValidationException from UpdateEndpoint while DescribeEndpoint reports a transitional
+ *   status (Creating, Updating, SystemUpdating, RollingBack, Deleting) means "busy".
  */
 import {
   CreateEndpointCommand,
@@ -15,14 +24,21 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { EndpointBusyError } from '../core/deploy';
 import { InvalidInputError } from '../core/errors';
-import { isAwsError, mapAwsError, withAwsErrors } from './aws-errors';
+import { awsErrorName, mapAwsError, withAwsErrors } from './aws-errors';
 import type { BlueGreenDeployment, EndpointDescription, ModelHosting, TrafficRouting } from './ports';
 
 export { EndpointBusyError };
 
-const NOT_FOUND_ENDPOINT = 'Could not find endpoint';
-const NOT_FOUND_ENDPOINT_CONFIG = 'Could not find endpoint configuration';
-const IN_PROGRESS = 'Cannot update in-progress endpoint';
+/** EndpointName and EndpointConfigName (SageMaker API Reference, CreateEndpoint / CreateEndpointConfig: pattern, length 1-63). */
+export const SAGEMAKER_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** Endpoint statuses during which SageMaker refuses UpdateEndpoint (DescribeEndpoint, EndpointStatus). */
+const TRANSITIONAL_STATUSES = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']);
+
+/** A ValidationException for a well-formed name: the resource does not exist (see the file comment). */
+function isMissing(error: unknown, name: string): boolean {
+  return awsErrorName(error) === 'ValidationException' && SAGEMAKER_NAME_PATTERN.test(name);
+}
 
 function trafficRoutingConfig(endpointName: string, routing: TrafficRouting): TrafficRoutingConfig {
   const base = { Type: routing.type, WaitIntervalInSeconds: routing.waitIntervalSeconds };
@@ -51,13 +67,23 @@ export function toDeploymentConfig(endpointName: string, deployment: BlueGreenDe
 }
 
 export function createSageMakerHosting(client: SageMakerClient): ModelHosting {
+  /** Whether the endpoint is in a status that refuses updates; false when that cannot be told. */
+  const isTransitional = async (name: string): Promise<boolean> => {
+    try {
+      const output = await client.send(new DescribeEndpointCommand({ EndpointName: name }));
+      return TRANSITIONAL_STATUSES.has(output?.EndpointStatus ?? '');
+    } catch {
+      // The update's own error is the one to report: this look-up only refines it.
+      return false;
+    }
+  };
   return {
     async describeEndpoint(name: string): Promise<EndpointDescription | undefined> {
       let output;
       try {
         output = await client.send(new DescribeEndpointCommand({ EndpointName: name }));
       } catch (error) {
-        if (isAwsError(error, 'ValidationException', NOT_FOUND_ENDPOINT)) return undefined;
+        if (isMissing(error, name)) return undefined;
         throw mapAwsError(error, { service: 'SageMaker', operation: 'DescribeEndpoint', context: { endpointName: name } });
       }
       return {
@@ -87,7 +113,7 @@ export function createSageMakerHosting(client: SageMakerClient): ModelHosting {
           }),
         );
       } catch (error) {
-        if (isAwsError(error, 'ValidationException', IN_PROGRESS)) {
+        if (awsErrorName(error) === 'ValidationException' && (await isTransitional(name))) {
           throw new EndpointBusyError(`endpoint ${name} is being changed and cannot be updated to ${endpointConfigName} now`, { cause: error, context });
         }
         throw mapAwsError(error, { service: 'SageMaker', operation: 'UpdateEndpoint', context });
@@ -121,12 +147,17 @@ export function createSageMakerHosting(client: SageMakerClient): ModelHosting {
       return configs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     },
 
-    /** Deleting a config that is already gone succeeds: the cleanup it belongs to may be a retry. */
+    /**
+     * Deleting a config that is already gone succeeds: the cleanup it belongs to may be a retry.
+     * SageMaker answers a missing config with ValidationException ("Could not find endpoint
+     * configuration", e.g. aws/amazon-sagemaker-examples#2339 for the same lookup in
+     * DescribeEndpointConfig); the API model declares no other error for this operation.
+     */
     async deleteEndpointConfig(name: string): Promise<void> {
       try {
         await client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
       } catch (error) {
-        if (isAwsError(error, 'ValidationException', NOT_FOUND_ENDPOINT_CONFIG)) return;
+        if (isMissing(error, name)) return;
         throw mapAwsError(error, { service: 'SageMaker', operation: 'DeleteEndpointConfig', context: { endpointConfigName: name } });
       }
     },

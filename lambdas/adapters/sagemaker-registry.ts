@@ -9,7 +9,7 @@ import {
   type SageMakerClient,
   type UpdateModelPackageInput,
 } from '@aws-sdk/client-sagemaker';
-import { isAwsError, withAwsErrors } from './aws-errors';
+import { awsErrorName, withAwsErrors } from './aws-errors';
 import type { ModelPackageInfo, ModelRegistry } from './ports';
 
 /** The three registry calls, as the SageMaker API shapes them (the SDK, or local mode's backend). */
@@ -20,6 +20,12 @@ export interface RegistryApi {
   update(input: UpdateModelPackageInput): Promise<unknown>;
 }
 
+/**
+ * DescribeModelPackage's ModelPackageName: a versioned package ARN, or a name of 1-63 characters
+ * a-z, A-Z, 0-9 and hyphen (SageMaker API Reference, DescribeModelPackage).
+ */
+export const MODEL_PACKAGE_NAME_PATTERN = /^(arn:aws[a-z-]*:sagemaker:[a-z0-9-]{9,16}:[0-9]{12}:model-package\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\/[0-9]{1,10}|[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$/;
+
 export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry {
   return createRegistry({
     async describe(arn) {
@@ -28,10 +34,10 @@ export function createSageMakerRegistry(client: SageMakerClient): ModelRegistry 
           client.send(new DescribeModelPackageCommand({ ModelPackageName: arn })),
         );
       } catch (error) {
-        // SageMaker reports a missing package as ValidationException "... does not exist".
-        if (isAwsError((error as Error).cause ?? error, 'ValidationException') && /does not exist|not found/i.test(String((error as Error).message))) {
-          return undefined;
-        }
+        // The API model declares no error for DescribeModelPackage: SageMaker answers a missing
+        // package with ValidationException, as it does a malformed name. For a well-formed ARN
+        // or name, ValidationException can only mean the package does not exist.
+        if (awsErrorName((error as Error).cause) === 'ValidationException' && MODEL_PACKAGE_NAME_PATTERN.test(arn)) return undefined;
         throw error;
       }
     },

@@ -53,7 +53,7 @@ import { loadModel, type LoadedModel } from './inference';
 import { startModelServer, type ModelServer } from './model-server';
 import type { Models } from './models';
 import { keyOfUri, required, validateName } from './names';
-import { paginate } from './paging';
+import { compareNames, paginate } from './paging';
 
 /** CloudWatch alarm states, for AutoRollbackConfiguration (local mode's alarms). */
 export interface AlarmStates {
@@ -165,16 +165,17 @@ export class Hosting {
     const filtered = all.filter(
       (c) =>
         (request.NameContains === undefined || (c.EndpointConfigName ?? '').includes(request.NameContains)) &&
-        (request.CreationTimeAfter === undefined || (c.CreationTime as Date) > request.CreationTimeAfter) &&
+        // "creation time greater than or equal to the specified time" (API Reference, ListEndpointConfigs)
+        (request.CreationTimeAfter === undefined || (c.CreationTime as Date) >= request.CreationTimeAfter) &&
         (request.CreationTimeBefore === undefined || (c.CreationTime as Date) < request.CreationTimeBefore),
     );
     const byName = request.SortBy === 'Name';
     const descending = (request.SortOrder ?? 'Descending') === 'Descending';
     filtered.sort((a, b) => {
       const order = byName
-        ? (a.EndpointConfigName as string).localeCompare(b.EndpointConfigName as string)
+        ? compareNames(a.EndpointConfigName as string, b.EndpointConfigName as string)
         : (a.CreationTime as Date).getTime() - (b.CreationTime as Date).getTime() ||
-          (a.EndpointConfigName as string).localeCompare(b.EndpointConfigName as string);
+          compareNames(a.EndpointConfigName as string, b.EndpointConfigName as string);
       return descending ? -order : order;
     });
     return paginate(filtered, request.MaxResults, request.NextToken, (c): EndpointConfigSummary => ({

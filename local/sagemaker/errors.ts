@@ -11,6 +11,7 @@
  *
  * `toStatesError` turns a backend error into what a Task state of the given integration reports.
  */
+import { ConflictException, ResourceInUse, ResourceLimitExceeded, ResourceNotFound, SageMakerServiceException } from '@aws-sdk/client-sagemaker';
 import { RetrainError } from '../../lambdas/core/errors';
 
 export type SageMakerErrorCode = 'ValidationException' | 'ResourceInUse' | 'ResourceNotFound' | 'ResourceLimitExceeded' | 'ConflictException';
@@ -88,16 +89,27 @@ export function toStatesError(error: unknown, integration: 'optimized' | 'aws-sd
 }
 
 /**
- * The error as the SDK v3 SageMaker client throws it (`name` = the error code, `$fault`,
- * `$metadata.httpStatusCode`), for callers that put this backend behind a SageMakerClient (for
- * example with aws-sdk-client-mock) so that the AWS adapters run unchanged in local mode.
- * Other errors are returned unchanged.
+ * The error as the SDK v3 SageMaker client throws it: the client's modeled exception class for
+ * the codes the API model declares (ResourceNotFound, ResourceInUse, ResourceLimitExceeded,
+ * ConflictException), and SageMakerServiceException named after the code for the others
+ * (ValidationException is in no operation's model), each with `$fault: 'client'` and
+ * `$metadata.httpStatusCode` 400 — what the SDK's deserializer builds from SageMaker's answer.
+ * Local mode puts the backend behind a SageMakerClient with it (local/sagemaker-ports.ts), so
+ * the AWS adapters run unchanged on the local backend. Other errors are returned unchanged.
  */
 export function toSdkError(error: unknown): unknown {
   if (!(error instanceof SageMakerApiError)) return error;
-  const sdk = new Error(error.message) as Error & { $fault: 'client'; $metadata: { httpStatusCode: number } };
-  sdk.name = error.code;
-  sdk.$fault = 'client';
-  sdk.$metadata = { httpStatusCode: error.statusCode };
-  return sdk;
+  const options = { $fault: 'client' as const, $metadata: { httpStatusCode: error.statusCode }, message: error.message };
+  switch (error.code) {
+    case 'ResourceNotFound':
+      return new ResourceNotFound(options);
+    case 'ResourceInUse':
+      return new ResourceInUse(options);
+    case 'ResourceLimitExceeded':
+      return new ResourceLimitExceeded(options);
+    case 'ConflictException':
+      return new ConflictException(options);
+    default:
+      return new SageMakerServiceException({ ...options, name: error.code });
+  }
 }

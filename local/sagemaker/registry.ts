@@ -30,7 +30,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import type { BackendContext } from './context';
 import { SageMakerApiError } from './errors';
-import { paginate } from './paging';
+import { compareNames, paginate } from './paging';
 import { validateName } from './names';
 
 const APPROVAL: readonly ModelApprovalStatus[] = ['Approved', 'Rejected', 'PendingManualApproval'];
@@ -144,7 +144,7 @@ export class Registry {
     filtered.sort((a, b) => {
       const order =
         request.SortBy === 'Name'
-          ? (a.ModelPackageName as string).localeCompare(b.ModelPackageName as string) || (a.ModelPackageVersion ?? 0) - (b.ModelPackageVersion ?? 0)
+          ? compareNames(a.ModelPackageName as string, b.ModelPackageName as string) || (a.ModelPackageVersion ?? 0) - (b.ModelPackageVersion ?? 0)
           : (a.CreationTime as Date).getTime() - (b.CreationTime as Date).getTime() || (a.ModelPackageVersion ?? 0) - (b.ModelPackageVersion ?? 0);
       return descending ? -order : order;
     });

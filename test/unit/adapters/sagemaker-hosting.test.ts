@@ -62,12 +62,18 @@ describe('sagemaker-hosting', () => {
       await expect(hosting.describeEndpoint('retrain')).resolves.toBeUndefined();
     });
 
-    it('maps other validation errors to an AwsRequestError naming the endpoint', async () => {
+    it('tells a missing endpoint by the error name, whatever the message says', async () => {
+      sagemaker.on(DescribeEndpointCommand).rejects(validationError('an unrelated wording'));
+
+      await expect(hosting.describeEndpoint('retrain')).resolves.toBeUndefined();
+    });
+
+    it('maps a validation error for a malformed name to an AwsRequestError naming the endpoint', async () => {
       sagemaker.on(DescribeEndpointCommand).rejects(validationError('1 validation error detected'));
 
-      await expect(hosting.describeEndpoint('retrain')).rejects.toMatchObject({
+      await expect(hosting.describeEndpoint('retrain_endpoint')).rejects.toMatchObject({
         name: 'AwsRequestError',
-        context: expect.objectContaining({ endpointName: 'retrain' }),
+        context: expect.objectContaining({ endpointName: 'retrain_endpoint' }),
       });
     });
   });
@@ -142,11 +148,22 @@ describe('sagemaker-hosting', () => {
 
     it('throws EndpointBusyError when the endpoint is being updated', async () => {
       sagemaker.on(UpdateEndpointCommand).rejects(validationError(`Cannot update in-progress endpoint "${ENDPOINT_ARN}".`));
+      sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: 'retrain', EndpointStatus: 'Updating', EndpointConfigName: 'retrain-r1' });
 
       const attempt = hosting.updateEndpoint('retrain', 'retrain-r2', canary);
 
       await expect(attempt).rejects.toBeInstanceOf(EndpointBusyError);
       await expect(attempt).rejects.toMatchObject({ name: 'EndpointBusyError', context: { endpointName: 'retrain', endpointConfigName: 'retrain-r2' } });
+    });
+
+    it('maps a validation error on an endpoint that is not changing to an AwsRequestError', async () => {
+      sagemaker.on(UpdateEndpointCommand).rejects(validationError('Cannot update in-progress endpoint (wording alone decides nothing)'));
+      sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: 'retrain', EndpointStatus: 'InService', EndpointConfigName: 'retrain-r1' });
+
+      await expect(hosting.updateEndpoint('retrain', 'retrain-r2')).rejects.toMatchObject({
+        name: 'AwsRequestError',
+        context: expect.objectContaining({ awsError: 'ValidationException', endpointName: 'retrain' }),
+      });
     });
 
     it('maps a throttled update to a TransientError', async () => {

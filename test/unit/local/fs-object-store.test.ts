@@ -21,6 +21,8 @@ async function listAll(store: ObjectStore, prefix: string): Promise<ObjectInfo[]
   return objects;
 }
 
+const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
 const md5 = (content: string) => `"${createHash('md5').update(content).digest('hex')}"`;
 
 describe('fs object store', () => {
@@ -210,7 +212,7 @@ describe('fs object store', () => {
   });
 
   describe('keys', () => {
-    it.each(['../outside.txt', 'raw/../../outside.txt', 'raw/./a.csv', '/etc/passwd', 'raw//a.csv', 'raw\\..\\x', '', `${TEMP_DIR}/x`])(
+    it.each(['../outside.txt', 'raw/../../outside.txt', 'raw/./a.csv', 'raw\\..\\x', ''])(
       'rejects the key %j',
       async (key) => {
         await expect(store.write(key, 'x')).rejects.toBeInstanceOf(InvalidInputError);
@@ -218,6 +220,29 @@ describe('fs object store', () => {
         await expect(store.head(key)).rejects.toBeInstanceOf(InvalidInputError);
       },
     );
+
+    it('accepts the keys S3 accepts that a path cannot spell as they are, and keeps them inside the root', async () => {
+      // S3 keys are flat strings: empty segments, a leading "/" and a first segment named like
+      // the store's temporary directory are all ordinary keys (Amazon S3 User Guide, "Naming Amazon S3 objects").
+      const parent = join(root, '..');
+      const before = await readdir(parent);
+      const keys = ['/etc/passwd', 'raw//a.csv', 'raw///b.csv', `${TEMP_DIR}/x`, '%41.csv', 'raw/%'];
+
+      for (const key of keys) await store.write(key, `content of ${key}`);
+
+      for (const key of keys) expect(await text(store, key)).toBe(`content of ${key}`);
+      expect((await listAll(store, '')).map((o) => o.key)).toEqual([...keys].sort(utf8Order));
+      expect(await readdir(parent)).toEqual(before);
+    });
+
+    it('rejects a key longer than the 1,024 UTF-8 bytes S3 allows', async () => {
+      // "é" is 2 bytes in UTF-8: a key of 1,026 bytes has far fewer characters.
+      const segment = 'é'.repeat(100);
+      const fits = `${Array(5).fill(segment).join('/')}/${'é'.repeat(9)}x`; // 5 x 200 + 5 + 19 = 1,024 bytes
+      await expect(store.write(`${fits}yz`, 'x')).rejects.toThrow(/1026 bytes: S3 allows at most 1024/);
+      await store.write(fits, 'x');
+      expect(await text(store, fits)).toBe('x');
+    });
 
     it('never writes outside the root', async () => {
       const parent = join(root, '..');
@@ -232,6 +257,75 @@ describe('fs object store', () => {
       await mkdir(join(root, 'raw'), { recursive: true });
 
       await expect(listAll(store, '../')).rejects.toBeInstanceOf(InvalidInputError);
+    });
+  });
+
+  describe('folder markers and double slashes', () => {
+    it('keeps a folder marker and the objects under it side by side, as S3 does', async () => {
+      // The S3 console's "Create folder" writes a zero-byte object whose key ends in "/".
+      await store.write('raw/', '');
+      await store.write('raw/a.csv', 'a');
+      await store.write('raw//x.csv', 'x');
+      await store.write('raw/sub/', '');
+
+      expect((await listAll(store, 'raw/')).map((o) => [o.key, o.size])).toEqual([
+        ['raw/', 0],
+        ['raw//x.csv', 1],
+        ['raw/a.csv', 1],
+        ['raw/sub/', 0],
+      ]);
+      expect(await store.head('raw/')).toMatchObject({ key: 'raw/', size: 0, etag: md5('') });
+      expect(await text(store, 'raw/')).toBe('');
+      expect(await text(store, 'raw//x.csv')).toBe('x');
+      expect((await listAll(store, 'raw//')).map((o) => o.key)).toEqual(['raw//x.csv']);
+    });
+
+    it('refuses an object "a" beside objects under "a/" with a message that says why', async () => {
+      await store.write('raw/a.csv/part-1', '1');
+
+      await expect(store.write('raw/a.csv', 'x')).rejects.toThrow(/cannot hold an object "a" beside objects under "a\/"/);
+    });
+  });
+
+  describe('listing pages', () => {
+    it('lists in UTF-8 binary order, which differs from UTF-16 order for characters beyond the BMP', async () => {
+      // U+FF61 is EF BD A1 in UTF-8 and FF61 in UTF-16; U+1F600 is F0 9F 98 80 in UTF-8 and
+      // D83D DE00 in UTF-16: UTF-16 (JavaScript's <) puts the emoji first, UTF-8 puts it last.
+      // "List results are always returned in UTF-8 binary order" (Amazon S3 API Reference, ListObjectsV2).
+      const keys = ['k/\u{1F600}.csv', 'k/\uFF61.csv', 'k/z.csv', 'k/\u00E9.csv'];
+      for (const key of keys) await store.write(key, key);
+
+      expect((await listAll(store, 'k/')).map((o) => o.key)).toEqual(['k/z.csv', 'k/\u00E9.csv', 'k/\uFF61.csv', 'k/\u{1F600}.csv']);
+      expect(['k/\u{1F600}.csv', 'k/\uFF61.csv'].sort()).toEqual(['k/\u{1F600}.csv', 'k/\uFF61.csv']);
+    });
+
+    it('pages 1,000 keys at a time with a continuation token, and lists all of them', async () => {
+      const names = Array.from({ length: 1203 }, (_, i) => `many/${String(i).padStart(4, '0')}.csv`);
+      await Promise.all(names.map((key) => store.write(key, '')));
+      const pages = store as unknown as { listPage: (prefix: string, options?: { maxKeys?: number; continuationToken?: string }) => Promise<{ keys: string[]; nextContinuationToken?: string }> };
+
+      // MaxKeys above 1,000 still returns at most 1,000 ("will never contain more", ListObjectsV2).
+      const first = await pages.listPage('many/', { maxKeys: 5000 });
+      const second = await pages.listPage('many/', { continuationToken: first.nextContinuationToken });
+
+      expect(first.keys).toEqual(names.slice(0, 1000));
+      expect(first.nextContinuationToken).toEqual(expect.any(String));
+      expect(second.keys).toEqual(names.slice(1000));
+      expect(second.nextContinuationToken).toBeUndefined();
+      expect((await listAll(store, 'many/')).map((o) => o.key)).toEqual(names);
+    });
+
+    it('sees a key written after the current page while listing, as S3 does', async () => {
+      const names = Array.from({ length: 1001 }, (_, i) => `grow/${String(i).padStart(4, '0')}.csv`);
+      await Promise.all(names.map((key) => store.write(key, '')));
+
+      const seen: string[] = [];
+      for await (const object of store.list('grow/')) {
+        if (seen.length === 0) await store.write('grow/9999.csv', '');
+        seen.push(object.key);
+      }
+
+      expect(seen).toEqual([...names, 'grow/9999.csv']);
     });
   });
 

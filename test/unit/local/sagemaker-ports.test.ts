@@ -163,8 +163,8 @@ describe('local SageMaker ports: the same outcome as the AWS adapters', () => {
       keepConfigs: 0,
     };
     const clock = { now: () => new Date('2026-11-27T13:00:00.000Z') };
-    const cloud = await promoteChampion({ state: new MemoryStateStore(), hosting: aws.hosting, clock }, request);
-    const here = await promoteChampion({ state: new MemoryStateStore(), hosting, clock }, request);
+    const cloud = await promoteChampion({ state: new MemoryStateStore(clock), hosting: aws.hosting, clock }, request);
+    const here = await promoteChampion({ state: new MemoryStateStore(clock), hosting, clock }, request);
 
     expect(here.deletedConfigs).toEqual(cloud.deletedConfigs);
     expect(here.cleanupFailures).toEqual(cloud.cleanupFailures);

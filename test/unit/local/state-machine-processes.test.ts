@@ -62,8 +62,8 @@ describe('local state machine: an execution of another process, in order', () =>
   let dir: string;
   let child: ChildProcess;
   let here: LocalStateMachine;
-  const state = new MemoryStateStore();
   const clock = new FakeClock('2026-03-02T09:00:00.000Z');
+  const state = new MemoryStateStore(clock);
   const admitManual = (name: string) =>
     admit(
       { state, clock, executions: here, sleep: async () => undefined } satisfies AdmissionPorts,

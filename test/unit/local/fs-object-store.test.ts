@@ -224,15 +224,18 @@ describe('fs object store', () => {
     it('accepts the keys S3 accepts that a path cannot spell as they are, and keeps them inside the root', async () => {
       // S3 keys are flat strings: empty segments, a leading "/" and a first segment named like
       // the store's temporary directory are all ordinary keys (Amazon S3 User Guide, "Naming Amazon S3 objects").
-      const parent = join(root, '..');
-      const before = await readdir(parent);
+      // A root of its own inside a private directory: the shared temp directory changes under
+      // other tests running at the same time.
+      const parent = await mkdtemp(join(tmpdir(), 'fs-store-parent-'));
+      store = createFsObjectStore(join(parent, 'bucket'));
       const keys = ['/etc/passwd', 'raw//a.csv', 'raw///b.csv', `${TEMP_DIR}/x`, '%41.csv', 'raw/%'];
 
       for (const key of keys) await store.write(key, `content of ${key}`);
 
       for (const key of keys) expect(await text(store, key)).toBe(`content of ${key}`);
       expect((await listAll(store, '')).map((o) => o.key)).toEqual([...keys].sort(utf8Order));
-      expect(await readdir(parent)).toEqual(before);
+      expect(await readdir(parent)).toEqual(['bucket']);
+      await rm(parent, { recursive: true, force: true });
     });
 
     it('rejects a key longer than the 1,024 UTF-8 bytes S3 allows', async () => {

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { MetricDatum, ObjectStore, StateItem } from '../lambdas/adapters/ports';
+import type { MetricDatum, ObjectStore, StateItem, StateStore } from '../lambdas/adapters/ports';
 import { KEYS, type LockData, type PendingData, type RunRecord, type TriggerLogData } from '../lambdas/core/admission';
 import { RetrainError } from '../lambdas/core/errors';
 import { CHAMPION_KEY } from '../lambdas/core/promote';
@@ -25,7 +25,7 @@ import type { RetrainConfig } from '../lib/config';
 import { resourceNames } from '../lib/types';
 import { LocalAlarms, type AlarmChange } from './alarms';
 import { loadAssembly, type LocalAssembly } from './assembly';
-import { LocalEventBus, type Delivery } from './event-bus';
+import { LocalEventBus, type BusEvent, type Delivery } from './event-bus';
 import { createFileEvents } from './file-events';
 import { createFileMetrics } from './file-metrics';
 import { createFileNotifier } from './file-notifier';
@@ -63,6 +63,24 @@ export interface LocalRetrainOptions {
    * @default - nothing
    */
   readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
+  /**
+   * Called after every Task state did its work (see LocalStateMachine): tests inject a failure
+   * that comes after the work, like a Lambda that wrote its items and then timed out.
+   * @default - nothing
+   */
+  readonly afterTask?: (state: string, input: unknown, output: unknown) => void | Promise<void>;
+  /**
+   * How many extra times the event bus delivers an event to a rule's targets, with the same
+   * event id (EventBridge delivers at least once). Fault tests only.
+   * @default - every event is delivered once
+   */
+  readonly redeliveries?: (rule: string, event: BusEvent) => number;
+  /**
+   * Wraps the state table the Lambda handlers use (fault tests fail chosen writes). Reads made
+   * through `LocalRetrain.state` bypass the wrapper.
+   * @default - the file state store as it is
+   */
+  readonly wrapStateStore?: (store: StateStore) => StateStore;
   /**
    * Where to look for a synthesized template first.
    * @default cdk.out of the repository
@@ -152,6 +170,7 @@ export class LocalRetrain {
       sagemaker: this.sagemaker,
       timeline: this.timeline,
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+      ...(options.afterTask ? { afterTask: options.afterTask } : {}),
       onEvent: (record, event) =>
         this.activity(
           event.type === 'state'
@@ -163,7 +182,7 @@ export class LocalRetrain {
       projectName: config.project.name,
       store: this.store,
       bucket: this.env.bucketName,
-      state: this.state,
+      state: options.wrapStateStore ? options.wrapStateStore(this.state) : this.state,
       clock: this.clock,
       executions: this.stateMachine,
       events: this.events,
@@ -191,6 +210,7 @@ export class LocalRetrain {
         if (!fn) throw new RetrainError(`local mode has no target ${targetArn}`);
         await fn(input);
       },
+      ...(options.redeliveries ? { redeliveries: options.redeliveries } : {}),
     });
     this.alarms = new LocalAlarms(
       this.assembly.template,

@@ -76,11 +76,11 @@ export interface LocalRetrainOptions {
    */
   readonly redeliveries?: (rule: string, event: BusEvent) => number;
   /**
-   * Wraps the state table the Lambda handlers use (fault tests fail chosen writes). Reads made
-   * through `LocalRetrain.state` bypass the wrapper.
-   * @default - the file state store as it is
+   * Wraps or replaces the state table, given the file state store (fault tests put a wrapper
+   * that fails chosen writes around an in-memory table).
+   * @default - the file state store (root/state.json)
    */
-  readonly wrapStateStore?: (store: StateStore) => StateStore;
+  readonly stateStore?: (fileStore: StateStore) => StateStore;
   /**
    * Where to look for a synthesized template first.
    * @default cdk.out of the repository
@@ -103,7 +103,7 @@ export class LocalRetrain {
   readonly clock: VirtualClock;
   readonly timeline: Timeline;
   readonly store: ObjectStore;
-  readonly state: ReturnType<typeof createFileStateStore>;
+  readonly state: StateStore;
   readonly sagemaker: LocalSageMaker;
   readonly stateMachine: LocalStateMachine;
   readonly bus: LocalEventBus;
@@ -131,7 +131,8 @@ export class LocalRetrain {
 
     this.metrics = createFileMetrics(join(root, 'metrics.jsonl'), this.clock);
     this.notifications = createFileNotifier(join(root, 'notifications.jsonl'), this.clock);
-    this.state = createFileStateStore(join(root, 'state.json'), { clock: this.clock });
+    const fileState = createFileStateStore(join(root, 'state.json'), { clock: this.clock });
+    this.state = options.stateStore ? options.stateStore(fileState) : fileState;
     const bucketDir = join(root, 'bucket');
     this.store = withObjectCreatedEvents(createFsObjectStore(bucketDir), bucketDir, this.clock, this.env, (event) => this.bus.emit(event));
     this.sagemaker = new LocalSageMaker({
@@ -182,7 +183,7 @@ export class LocalRetrain {
       projectName: config.project.name,
       store: this.store,
       bucket: this.env.bucketName,
-      state: options.wrapStateStore ? options.wrapStateStore(this.state) : this.state,
+      state: this.state,
       clock: this.clock,
       executions: this.stateMachine,
       events: this.events,

@@ -87,23 +87,33 @@ export const triggerArb: fc.Arbitrary<TriggerKind> = fc.oneof(
 );
 
 export const faultArb: fc.Arbitrary<Fault> = fc.oneof(
-  fc.record({
-    kind: fc.constant('lambda-error' as const),
-    state: fc.constantFrom(...LAMBDA_STATES),
-    phase: fc.constantFrom('before' as const, 'after' as const),
-    times: fc.integer({ min: 1, max: 6 }),
-  }),
-  fc.record({ kind: fc.constant('lambda-timeout' as const), state: fc.constantFrom(...LAMBDA_STATES), phase: fc.constantFrom('before' as const, 'after' as const) }),
-  fc.record({ kind: fc.constant('throttle' as const), state: fc.constantFrom(...SAGEMAKER_STATES), times: fc.integer({ min: 1, max: 7 }) }),
-  fc.constant({ kind: 'training-fails' } as const),
-  fc.constant({ kind: 'health-check-fails' } as const),
-  fc.record({ kind: fc.constant('abort' as const), state: fc.constantFrom(...RUN_STATES) }),
-  fc.record({
-    kind: fc.constant('write-fails' as const),
-    state: fc.constantFrom('Admit' as const, 'Finalize' as const),
-    afterWrites: fc.integer({ min: 1, max: 12 }),
-    error: fc.constantFrom('TransientError' as const, 'States.Timeout' as const),
-  }),
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('lambda-error' as const),
+      state: fc.constantFrom(...LAMBDA_STATES),
+      phase: fc.constantFrom('before' as const, 'after' as const),
+      times: fc.integer({ min: 1, max: 6 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('lambda-timeout' as const), state: fc.constantFrom(...LAMBDA_STATES), phase: fc.constantFrom('before' as const, 'after' as const) }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('throttle' as const), state: fc.constantFrom(...SAGEMAKER_STATES), times: fc.integer({ min: 1, max: 7 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'training-fails' } as const) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'health-check-fails' } as const) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('abort' as const), state: fc.constantFrom(...RUN_STATES) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('write-fails' as const),
+      // Finalize writes more, and what it leaves half done matters more.
+      state: fc.oneof({ weight: 2, arbitrary: fc.constant('Finalize' as const) }, { weight: 1, arbitrary: fc.constant('Admit' as const) }),
+      afterWrites: fc.integer({ min: 1, max: 10 }),
+      error: fc.constantFrom('TransientError' as const, 'States.Timeout' as const),
+    }),
+  },
 );
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -240,6 +250,12 @@ export class FaultWorld {
       const known = await judge(at, await checkInvariants(this.local, this.tracker, { at, quiescent: false, deadHolderBefore: lockBefore }));
       if (known) return known;
     }
+    // Runs still waiting (a quiet period) finish with the armed faults still armed.
+    const lockBefore = await this.tracker.deadHolder(this.local);
+    this.tracker.beginStep();
+    await this.local.settle({ maxRealMs: 30_000 });
+    const drained = await judge('drain', await checkInvariants(this.local, this.tracker, { at: 'drain (every run finished, faults still armed)', quiescent: false, deadHolderBefore: lockBefore }));
+    if (drained) return drained;
     await this.quiesce();
     const known = await judge('quiescence', await checkInvariants(this.local, this.tracker, { at: 'quiescence', quiescent: true }));
     return known ?? this.report(schedule, []);
@@ -254,7 +270,10 @@ export class FaultWorld {
       await this.local.settle({ maxRealMs: 30_000 });
       const failed = [...this.local.stateMachine.executions.values()].filter((e) => e.status === 'FAILED' && this.redrivable(e.name));
       if (failed.length === 0) break;
-      for (const execution of failed) this.local.stateMachine.redrive(execution.name);
+      for (const execution of failed) {
+        this.count('redrive at rest');
+        this.local.stateMachine.redrive(execution.name);
+      }
     }
     await this.local.settle({ maxRealMs: 30_000 });
     if (await this.tracker.deadHolder(this.local)) {

@@ -83,6 +83,22 @@ describe('faults: regressions (shrunk schedules)', () => {
     ]);
   });
 
+  // Bug redrive-without-lock (the lock protocol: lambdas/core/admission.ts and every pipeline
+  // step): the first run is stopped in Train; an hour later new data arrives, its Admit finds the
+  // holder ABORTED and takes the lock over (its run waits out the quiet period). Redriven, the
+  // stopped execution continues at Train and prepares, trains, registers and deploys while the
+  // other run holds the lock: nothing after Admit checks that the run still holds it (only the
+  // debounce does).
+  it.failing('does no pipeline work in a redriven execution whose lock was taken over', async () => {
+    await expectOnlyBug('redrive-without-lock', [
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'fault', fault: { kind: 'abort', state: 'Train' } },
+      { kind: 'advance', seconds: 3700 },
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'redrive' },
+    ]);
+  });
+
   // Passing regressions: fault paths the schedules exercise, pinned.
   it('answers redelivered events (same id) as duplicates, at the same instant as other triggers', async () => {
     await expectInvariantsHold([

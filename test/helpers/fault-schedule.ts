@@ -198,19 +198,20 @@ export class FaultWorld {
   private constructor(readonly local: LocalRetrain) {}
 
   static async open(): Promise<FaultWorld> {
-    let world: FaultWorld | undefined;
+    // Local mode calls the hooks from its constructor on; they reach the world once it exists.
+    const hooks: { world?: FaultWorld } = {};
     const opened = await openLocal(FAULT_CONFIG, {
       // Memory-backed when the machine has it: a schedule writes hundreds of small files.
       root: mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'retrain-faults-')),
-      beforeTask: (state, input) => world?.beforeTask(state, input),
-      afterTask: (state, input, output) => world?.afterTask(state, input, output),
-      redeliveries: (rule) => (rule.endsWith('-monitor') ? 0 : (world?.extraCopies ?? 0)),
+      beforeTask: (state, input) => hooks.world?.beforeTask(state, input),
+      afterTask: (state, input, output) => hooks.world?.afterTask(state, input, output),
+      redeliveries: (rule) => (rule.endsWith('-monitor') ? 0 : (hooks.world?.extraCopies ?? 0)),
       // The state table in memory (the core tests' table, conditional writes included; no file
       // locking to pay for); every write goes past the write-fails faults first.
-      stateStore: () => failingWrites(new MemoryStateStore(), () => world?.onWrite()),
+      stateStore: () => failingWrites(new MemoryStateStore(), () => hooks.world?.onWrite()),
     });
     const created = new FaultWorld(opened.local);
-    world = created;
+    hooks.world = created;
     const sm = opened.faults as Record<string, unknown>;
     sm.trainingFails = () => created.takeSageMakerFault('training-fails');
     sm.healthCheckFails = () => created.takeSageMakerFault('health-check-fails');

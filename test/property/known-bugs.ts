@@ -19,7 +19,8 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     id: 'resolved-trigger-restarted',
     summary:
       'an Admit that dies after writing its PENDING item but before settling `queued` leaves a trigger the holder resolves (covered/followed up); its retry or redrive starts a run for it as well (outcome started + a resolution)',
-    matches: (v) => v.invariant === 'one-resolution' && /outcome started carries a resolution/.test(v.detail),
+    // Seen as `started` + a resolution after the redrive, or as no outcome + a resolution before it.
+    matches: (v) => v.invariant === 'one-resolution' && /outcome (started|undefined) carries a resolution/.test(v.detail),
   },
   {
     id: 'endpoint-ahead-of-champion',

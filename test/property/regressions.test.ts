@@ -9,9 +9,11 @@
 import { runSchedule, ScheduleViolation, type Schedule } from '../helpers/fault-schedule';
 import { knownBug } from './known-bugs';
 
-async function expectInvariantsHold(schedule: Schedule): Promise<void> {
+/** Plays the schedule with no bug tolerated; the faults it names must have been injected as many times. */
+async function expectInvariantsHold(schedule: Schedule, injected: Record<string, number>): Promise<void> {
   const report = await runSchedule(schedule);
   expect(report.violations).toEqual([]);
+  expect(report.faults).toMatchObject(injected);
 }
 
 /**
@@ -40,6 +42,18 @@ describe('faults: regressions (shrunk schedules)', () => {
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'fault', fault: { kind: 'write-fails', state: 'Admit', afterWrites: 4, error: 'States.Timeout' } },
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+    ]);
+  });
+
+  // The same bug, found by `npm run soak` (seed 777, path 3:6:9): a dry run queued during Prepare
+  // data whose Admit dies the same way is carried by the holder's follow-up dry run, so its log
+  // item has a resolution and no outcome until the redrive.
+  it.failing('records an outcome for a trigger carried by a follow-up while its Admit waits for a redrive', async () => {
+    await expectOnlyBug('resolved-trigger-restarted', [
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'fault', fault: { kind: 'write-fails', state: 'Admit', afterWrites: 4, error: 'States.Timeout' } },
+      { kind: 'during', state: 'Prepare data', triggers: [{ kind: 'dry-run' }] },
+      { kind: 'redrive' },
     ]);
   });
 
@@ -104,7 +118,7 @@ describe('faults: regressions (shrunk schedules)', () => {
     await expectInvariantsHold([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }, { kind: 'schedule' }, { kind: 'drift' }], copies: 3 },
       { kind: 'advance', seconds: 130 },
-    ]);
+    ], { redelivery: 6 });
   });
 
   it('lets the next trigger take over the lock of a run stopped mid-training', async () => {
@@ -113,24 +127,29 @@ describe('faults: regressions (shrunk schedules)', () => {
       { kind: 'fault', fault: { kind: 'abort', state: 'Train' } },
       { kind: 'advance', seconds: 130 },
       { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
-    ]);
+    ], { abort: 1 });
   });
 
   it('finishes a Finalize whose state write was throttled part-way (Step Functions retries it)', async () => {
     await expectInvariantsHold([
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'during', state: 'Train', triggers: [{ kind: 'manual', force: false }, { kind: 'dry-run' }] },
       { kind: 'fault', fault: { kind: 'write-fails', state: 'Finalize', afterWrites: 4, error: 'TransientError' } },
-      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
-    ]);
+      { kind: 'advance', seconds: 130 },
+    ], { 'mid-run delivery': 1, 'write-fails:Finalize': 1 });
   });
 
   it('absorbs SageMaker throttling within the Retry policy and fails the run cleanly beyond it', async () => {
     await expectInvariantsHold([
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'fault', fault: { kind: 'throttle', state: 'Train', times: 5 } },
-      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
+      { kind: 'advance', seconds: 130 },
+      // The definition's Retry has MaxAttempts 5, "the maximum number of retry attempts" (Amazon
+      // States Language, Retrying after an error): six attempts, the sixth throttle is caught.
       { kind: 'fault', fault: { kind: 'throttle', state: 'CreateModel', times: 7 } },
+      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
       { kind: 'fault', fault: { kind: 'training-fails' } },
-      { kind: 'deliver', triggers: [{ kind: 'manual', force: true }, { kind: 'manual', force: true }], copies: 1 },
-    ]);
+      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
+    ], { throttle: 11, 'training-fails': 1 });
   });
 });

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   );
 
   const elapsed = Date.now() - started;
-  console.log(`\nsoak: ${played} schedules played in ${(elapsed / 1000).toFixed(1)} s (${(elapsed / Math.max(1, played)).toFixed(0)} ms each, shrinking included)`);
+  console.log(`\nsoak: ${result.numRuns} schedules passed${result.failed ? ` before the failing one (${played} played, shrinking included)` : ''}, ${played} played in ${(elapsed / 1000).toFixed(1)} s (${(elapsed / Math.max(1, played)).toFixed(0)} ms each, shrinking included)`);
   console.log('triggers and faults injected, by kind:');
   for (const [kind, n] of Object.entries(faults).sort()) console.log(`  ${kind.padEnd(24)} ${n}`);
   console.log('reported bugs hit (schedules):');

@@ -104,6 +104,8 @@ const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:\d+:function:([^:]+)$/;
 export class LocalStateMachine implements Executions, TaskTokens {
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly topLevel: Set<string>;
+  /** Per execution: how many times it was launched (a redrive launches it again). */
+  private readonly generations = new Map<string, number>();
   /** Per execution: the top-level state entered last and its input (where a redrive starts). */
   private readonly lastState = new Map<string, { state: string; input: unknown }>();
   private readonly tasks: Array<[string, StateJson]> = [];
@@ -197,6 +199,11 @@ export class LocalStateMachine implements Executions, TaskTokens {
 
   private launch(record: ExecutionRecord, startAt: string, input: unknown): void {
     const { name, arn, startedAt } = record;
+    // Only the latest launch of an execution may end it: an aborted attempt's library run settles
+    // later (its result rejects), after a redrive may have started the next one.
+    const generation = (this.generations.get(name) ?? 0) + 1;
+    this.generations.set(name, generation);
+    const current = () => this.generations.get(name) === generation && record.status === 'RUNNING';
     let finished!: () => void;
     record.done = new Promise<void>((resolve) => (finished = resolve));
     const execution = libraryMachine(this.options.definition, startAt).run(input as never, {
@@ -215,7 +222,7 @@ export class LocalStateMachine implements Executions, TaskTokens {
     });
     void (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') {
+        if (event.type === 'StateEntered' && current()) {
           record.states.push(event.state.name);
           if (this.topLevel.has(event.state.name)) this.lastState.set(name, { state: event.state.name, input: event.state.input });
           this.options.onEvent?.(record, { type: 'state', state: event.state.name });
@@ -227,9 +234,9 @@ export class LocalStateMachine implements Executions, TaskTokens {
       }
     })();
     execution.result.then(
-      (output) => record.status === 'RUNNING' && this.finish(record, 'SUCCEEDED', { output }),
+      (output) => current() && this.finish(record, 'SUCCEEDED', { output }),
       (error: Error & { cause?: { name?: string; message?: string } }) => {
-        if (record.status !== 'RUNNING') return;
+        if (!current()) return;
         const cause = error.cause;
         this.finish(record, 'FAILED', { error: cause?.name ?? error.name, cause: cause?.message ?? error.message });
       },

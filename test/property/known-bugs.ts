@@ -40,6 +40,12 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       'releaseLock hands the lock to the follow-up, resolves the carried triggers `followed-up`, then deletes their PENDING items; a Finalize that dies before those deletes is retried or redriven into the `handedOverBy` shortcut, which only starts the follow-up: the PENDING items stay, and the follow-up\'s own release answers them again (the resolution changes, the trigger is counted twice)',
     matches: (v) => v.invariant === 'one-resolution' && /the resolution changed/.test(v.detail),
   },
+  {
+    id: 'started-outcome-rewritten',
+    summary:
+      'an Admit that started a run and then failed (timed out after its work) is redriven: the retry path replays every recorded outcome except `started`, so it competes for the lock again, finds another run holding it and settles `covered` (or `queued`) over `started` — the trigger log rewrites the outcome of a run that did start (and was abandoned)',
+    matches: (v) => v.invariant === 'one-outcome' && /the outcome changed from started to/.test(v.detail),
+  },
 ];
 
 /** The id of the reported bug a violation is, if any. */

@@ -113,6 +113,25 @@ describe('faults: regressions (shrunk schedules)', () => {
     ]);
   });
 
+  // Bug started-outcome-rewritten (lambdas/core/admission.ts, admitTrigger: `recorded.kind ===
+  // 'retry'` replays every outcome but `started`). Found by `npm run soak` (seed 4242, path
+  // 3422:6:6:7:11:13:13:15:15:15:13). The manual trigger's Admit takes the lock and records
+  // `started`, then times out (States.Timeout, no Retry, no Catch): its execution fails holding the
+  // lock. The dry run takes the lock over; its Finalize times out on its first write. Redriven
+  // at rest, the manual trigger's Admit competes for the lock again and settles `covered` over
+  // `started`.
+  it.failing('keeps a started trigger started when its Admit is redriven after the lock was taken over', async () => {
+    await expectOnlyBug('started-outcome-rewritten', [
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'advance', seconds: 1900 },
+      { kind: 'fault', fault: { kind: 'write-fails', state: 'Finalize', afterWrites: 1, error: 'States.Timeout' } },
+      { kind: 'fault', fault: { kind: 'lambda-timeout', state: 'Admit', phase: 'after' } },
+      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }], copies: 1 },
+      { kind: 'deliver', triggers: [{ kind: 'dry-run' }], copies: 1 },
+      { kind: 'advance', seconds: 1 },
+    ]);
+  });
+
   // Passing regressions: fault paths the schedules exercise, pinned.
   it('answers redelivered events (same id) as duplicates, at the same instant as other triggers', async () => {
     await expectInvariantsHold([

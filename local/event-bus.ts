@@ -44,6 +44,14 @@ export interface Delivery {
 export interface BusTargets {
   /** Deliver to a target ARN (state machine or function); resolves when it has been accepted. */
   deliver(targetArn: string, input: unknown): Promise<void>;
+  /**
+   * How many extra times a rule delivers this event to its targets, with the same event id.
+   * Delivery is at least once (EventBridge User Guide, "Event delivery from AWS services":
+   * durable delivery "at least once"; "How EventBridge retries delivering events": retried up to
+   * 185 times), so a target must be idempotent on the event id. Fault tests only.
+   * @default - once
+   */
+  redeliveries?(rule: string, event: BusEvent): number;
 }
 
 export class LocalEventBus {
@@ -118,6 +126,13 @@ export class LocalEventBus {
   }
 
   private async deliver(rule: LocalRule, event: BusEvent): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    const times = 1 + Math.max(0, Math.floor(this.targets.redeliveries?.(rule.name, event) ?? 0));
+    for (let time = 0; time < times; time++) out.push(...(await this.deliverOnce(rule, event)));
+    return out;
+  }
+
+  private async deliverOnce(rule: LocalRule, event: BusEvent): Promise<Delivery[]> {
     const out: Delivery[] = [];
     for (const target of rule.targets) {
       const input = target.inputTransformer

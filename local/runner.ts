@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { MetricDatum, ObjectStore, StateItem } from '../lambdas/adapters/ports';
+import type { Clock, MetricDatum, ObjectStore, StateItem, StateStore } from '../lambdas/adapters/ports';
 import { KEYS, type LockData, type PendingData, type RunRecord, type TriggerLogData } from '../lambdas/core/admission';
 import { RetrainError } from '../lambdas/core/errors';
 import { CHAMPION_KEY } from '../lambdas/core/promote';
@@ -26,7 +26,7 @@ import type { RetrainConfig } from '../lib/config';
 import { resourceNames } from '../lib/types';
 import { LocalAlarms, type AlarmChange } from './alarms';
 import { loadAssembly, type LocalAssembly } from './assembly';
-import { LocalEventBus, type Delivery } from './event-bus';
+import { LocalEventBus, type BusEvent, type Delivery } from './event-bus';
 import { createFileEvents } from './file-events';
 import { createFileMetrics } from './file-metrics';
 import { createFileNotifier } from './file-notifier';
@@ -65,6 +65,24 @@ export interface LocalRetrainOptions {
    */
   readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
   /**
+   * Called after every Task state did its work (see LocalStateMachine): tests inject a failure
+   * that comes after the work, like a Lambda that wrote its items and then timed out.
+   * @default - nothing
+   */
+  readonly afterTask?: (state: string, input: unknown, output: unknown) => void | Promise<void>;
+  /**
+   * How many extra times the event bus delivers an event to a rule's targets, with the same
+   * event id (EventBridge delivers at least once). Fault tests only.
+   * @default - every event is delivered once
+   */
+  readonly redeliveries?: (rule: string, event: BusEvent) => number;
+  /**
+   * Wraps or replaces the state table, given the file state store (fault tests put a wrapper
+   * that fails chosen writes around an in-memory table).
+   * @default - the file state store (root/state.json)
+   */
+  readonly stateStore?: (fileStore: StateStore, clock: Clock) => StateStore;
+  /**
    * Where to look for a synthesized template first.
    * @default cdk.out of the repository
    */
@@ -86,7 +104,7 @@ export class LocalRetrain {
   readonly clock: VirtualClock;
   readonly timeline: Timeline;
   readonly store: ObjectStore;
-  readonly state: ReturnType<typeof createFileStateStore>;
+  readonly state: StateStore;
   readonly sagemaker: LocalSageMaker;
   readonly stateMachine: LocalStateMachine;
   readonly bus: LocalEventBus;
@@ -114,7 +132,8 @@ export class LocalRetrain {
 
     this.metrics = createFileMetrics(join(root, 'metrics.jsonl'), this.clock);
     this.notifications = createFileNotifier(join(root, 'notifications.jsonl'), this.clock);
-    this.state = createFileStateStore(join(root, 'state.json'), { clock: this.clock });
+    const fileState = createFileStateStore(join(root, 'state.json'), { clock: this.clock });
+    this.state = options.stateStore ? options.stateStore(fileState, this.clock) : fileState;
     const bucketDir = join(root, 'bucket');
     this.store = withObjectCreatedEvents(createFsObjectStore(bucketDir), bucketDir, this.clock, this.env, (event) => this.bus.emit(event));
     this.sagemaker = new LocalSageMaker({
@@ -154,6 +173,7 @@ export class LocalRetrain {
       timeline: this.timeline,
       executionsDir: join(root, 'executions'),
       ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}),
+      ...(options.afterTask ? { afterTask: options.afterTask } : {}),
       onEvent: (record, event) =>
         this.activity(
           event.type === 'state'
@@ -193,6 +213,7 @@ export class LocalRetrain {
         if (!fn) throw new RetrainError(`local mode has no target ${targetArn}`);
         await fn(input);
       },
+      ...(options.redeliveries ? { redeliveries: options.redeliveries } : {}),
     });
     this.alarms = new LocalAlarms(
       this.assembly.template,

@@ -13,6 +13,7 @@
  * process started: RUNNING while the owner lives (and keeps its heartbeat), ABORTED once it is
  * gone — an execution does not outlive the process that runs it locally.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -62,7 +63,26 @@ export interface ExecutionRecord {
   readonly states: string[];
   /** What the execution waits on right now; undefined while it works. */
   blockedOn?: 'timer' | 'approval';
-  readonly done: Promise<void>;
+  /** Resolves when the execution stops (a redrive gives it a new one). */
+  done: Promise<void>;
+  /** How many times it was redriven ($$.Execution.RedriveCount). */
+  redriveCount?: number;
+}
+
+/** The Task state running right now in this async context (see `currentTask`). */
+export interface TaskScope {
+  readonly execution: string;
+  readonly state: string;
+}
+
+const taskScope = new AsyncLocalStorage<TaskScope>();
+
+/**
+ * The execution and Task state whose work is running in the caller's async context, if any: a
+ * test's port wrapper uses it to fail one state's writes (e.g. the third write inside Finalize).
+ */
+export function currentTask(): TaskScope | undefined {
+  return taskScope.getStore();
 }
 
 export interface StateMachineRunnerOptions {
@@ -78,6 +98,13 @@ export interface StateMachineRunnerOptions {
    * @default - nothing
    */
   readonly beforeTask?: (state: string, input: unknown) => void | Promise<void>;
+  /**
+   * Called after a Task state did its work, before Step Functions records the result; throwing
+   * fails that attempt although the work was done (tests use it to inject a Lambda error or
+   * timeout after the function wrote what it writes).
+   * @default - nothing
+   */
+  readonly afterTask?: (state: string, input: unknown, output: unknown) => void | Promise<void>;
   /** Called for every state entered, and when an execution ends. */
   readonly onEvent?: (record: ExecutionRecord, event: { type: 'state'; state: string } | { type: 'end' }) => void;
   /**
@@ -108,20 +135,31 @@ const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:\d+:function:([^:]+)$/;
 
 export class LocalStateMachine implements Executions, TaskTokens {
   readonly executions = new Map<string, ExecutionRecord>();
-  private readonly machine: InstanceType<typeof StateMachine>;
+  private readonly topLevel: Set<string>;
+  /** Per execution: how many times it was launched (a redrive launches it again). */
+  private readonly generations = new Map<string, number>();
+  /** Per execution: the top-level state entered last and its input (where a redrive starts). */
+  private readonly lastState = new Map<string, { state: string; input: unknown }>();
   private readonly tasks: Array<[string, StateJson]> = [];
   private readonly waits: string[] = [];
   private readonly tokens = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
 
   constructor(private readonly options: StateMachineRunnerOptions) {
     collectStates(options.definition, this.tasks, this.waits);
-    // aws-local-stepfunctions arms a real-time timer per Task (TimeoutSeconds, else 60 s). Local
-    // tasks wait on virtual time (a debounce window, an approval), so the library gets a copy
-    // with timers it never reaches; the template's own timeouts are kept on virtual time here.
-    this.machine = new StateMachine(withoutRealTimeTimeouts(options.definition) as never, {
-      validationOptions: { checkArn: false, checkPaths: true },
-    });
+    this.topLevel = new Set(Object.keys(options.definition.States));
+    libraryMachine(options.definition, options.definition.StartAt); // validates the definition once
     for (const [name, state] of this.tasks) this.checkResource(name, state);
+  }
+
+  /**
+   * The top-level state a stopped execution stopped in (where a redrive would start), and whether
+   * it is a Fail state (the definition failed the execution on purpose; a redrive fails it again).
+   */
+  stoppedIn(name: string): { state: string; failState: boolean } | undefined {
+    const record = this.executions.get(name);
+    const last = this.lastState.get(name);
+    if (!record || record.status === 'RUNNING' || !last) return undefined;
+    return { state: last.state, failState: this.options.definition.States[last.state]?.Type === 'Fail' };
   }
 
   /** Task states and their resources (for tests and the cost model). */
@@ -161,20 +199,55 @@ export class LocalStateMachine implements Executions, TaskTokens {
     }
     const arn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startedAt = this.options.timeline.clock.now().toISOString();
-    let finished!: () => void;
-    const record: ExecutionRecord = {
-      name,
-      arn,
-      input,
-      status: 'RUNNING',
-      startedAt,
-      states: [],
-      done: new Promise<void>((resolve) => (finished = resolve)),
-    };
+    const record: ExecutionRecord = { name, arn, input, status: 'RUNNING', startedAt, states: [], done: Promise.resolve() };
     this.executions.set(name, record);
     this.writeShared(record);
+    this.launch(record, this.options.definition.StartAt, input);
+    return record;
+  }
 
-    const execution = this.machine.run(input as never, {
+  /**
+   * RedriveExecution: a FAILED or ABORTED execution continues from the state it stopped in, with
+   * that state's input; the states before it are not run again, and the name, ARN and start time
+   * stay (Step Functions API Reference, RedriveExecution: "continues the failed execution from the
+   * unsuccessful step and uses the same input ... doesn't rerun these steps").
+   *
+   * Approximation: local mode restarts the TOP-LEVEL state the execution was in, from its input as
+   * it entered it. Step Functions redrives only the failed branches of a Parallel state and keeps
+   * the results of the others; here the whole Parallel state runs again (its branches are
+   * idempotent transform jobs, so the outcome is the same). Retry counters start again, as in
+   * Step Functions. The 14-day redrive window is not enforced.
+   */
+  redrive(name: string): ExecutionRecord {
+    const record = this.executions.get(name);
+    if (!record) throw new NotFoundError(`no local execution ${name} (ExecutionDoesNotExist)`);
+    const from = this.lastState.get(name);
+    if ((record.status !== 'FAILED' && record.status !== 'ABORTED') || !from) {
+      throw Object.assign(new Error(`execution ${name} is ${record.status}: only a failed, aborted or timed-out execution can be redriven`), {
+        name: 'ExecutionNotRedrivable',
+      });
+    }
+    record.status = 'RUNNING';
+    record.stoppedAt = undefined;
+    record.error = undefined;
+    record.cause = undefined;
+    record.output = undefined;
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    this.writeShared(record);
+    this.launch(record, from.state, from.input);
+    return record;
+  }
+
+  private launch(record: ExecutionRecord, startAt: string, input: unknown): void {
+    const { name, arn, startedAt } = record;
+    // Only the latest launch of an execution may end it: an aborted attempt's library run settles
+    // later (its result rejects), after a redrive may have started the next one.
+    const generation = (this.generations.get(name) ?? 0) + 1;
+    this.generations.set(name, generation);
+    const current = () => this.generations.get(name) === generation && record.status === 'RUNNING';
+    let finished!: () => void;
+    record.done = new Promise<void>((resolve) => (finished = resolve));
+    const execution = libraryMachine(this.options.definition, startAt).run(input as never, {
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries(
           this.tasks.map(([state, json]) => [state, (i: unknown) => this.task(record, state, json, i) as Promise<never>]),
@@ -183,15 +256,16 @@ export class LocalStateMachine implements Executions, TaskTokens {
         retryIntervalOverrides: Object.fromEntries(this.tasks.map(([state]) => [state, 0])),
       },
       context: {
-        Execution: { Id: arn, Name: name, StartTime: startedAt, Input: input as never },
+        Execution: { Id: arn, Name: name, StartTime: startedAt, Input: record.input as never },
         StateMachine: { Id: this.options.stateMachineArn, Name: this.options.stateMachineArn.split(':').pop() },
         Task: { Token: tokenOf(name) },
       },
     });
     void (async () => {
       for await (const event of execution.eventLogs) {
-        if (event.type === 'StateEntered') {
+        if (event.type === 'StateEntered' && current()) {
           record.states.push(event.state.name);
+          if (this.topLevel.has(event.state.name)) this.lastState.set(name, { state: event.state.name, input: event.state.input });
           this.options.onEvent?.(record, { type: 'state', state: event.state.name });
         }
         if (event.type === 'StateEntered' || event.type === 'StateExited') {
@@ -203,9 +277,9 @@ export class LocalStateMachine implements Executions, TaskTokens {
       }
     })();
     execution.result.then(
-      (output) => record.status === 'RUNNING' && this.finish(record, 'SUCCEEDED', { output }),
+      (output) => current() && this.finish(record, 'SUCCEEDED', { output }),
       (error: Error & { cause?: { name?: string; message?: string } }) => {
-        if (record.status !== 'RUNNING') return;
+        if (!current()) return;
         const cause = error.cause;
         this.finish(record, 'FAILED', { error: cause?.name ?? error.name, cause: cause?.message ?? error.message });
       },
@@ -213,7 +287,6 @@ export class LocalStateMachine implements Executions, TaskTokens {
     this.finishers.set(name, finished);
     this.aborts.set(name, () => execution.abort());
     this.stops.set(name, new AbortController());
-    return record;
   }
 
   /** Per execution: aborting settles its pending task, so nothing keeps waiting. */
@@ -344,7 +417,13 @@ export class LocalStateMachine implements Executions, TaskTokens {
     });
     stopped.catch(() => undefined);
     if (jsonBytes(input) > STATE_PAYLOAD_BYTES) return this.exceedDataLimit(record, state, stopped);
-    const result = await Promise.race([this.runTask(record, state, json, withStartTime(record, input)), stopped]);
+    const scope: TaskScope = { execution: record.name, state };
+    const attempt = async () => {
+      const output = await this.runTask(record, state, json, withStartTime(record, input));
+      await this.options.afterTask?.(state, input, output);
+      return output;
+    };
+    const result = await Promise.race([taskScope.run(scope, attempt), stopped]);
     if (jsonBytes(result) > STATE_PAYLOAD_BYTES) return this.exceedDataLimit(record, state, stopped);
     return result;
   }
@@ -436,6 +515,30 @@ function ownerAlive(record: SharedExecutionRecord, now = Date.now()): boolean {
     // EPERM: the process exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Library state machines by definition and start state: building one validates the definition
+ * (a JSON-schema compile, the larger part of opening local mode), and one instance runs any
+ * number of executions (every run passes its own handlers).
+ */
+const libraryMachines = new Map<string, InstanceType<typeof StateMachine>>();
+
+function libraryMachine(definition: Definition, startAt: string): InstanceType<typeof StateMachine> {
+  const key = `${startAt}\u0000${JSON.stringify(definition)}`;
+  let machine = libraryMachines.get(key);
+  if (!machine) {
+    // aws-local-stepfunctions arms a real-time timer per Task (TimeoutSeconds, else 60 s). Local
+    // tasks wait on virtual time (a debounce window, an approval), so the library gets a copy
+    // with timers it never reaches; the template's own timeouts are kept on virtual time here.
+    // A redrive starts further in: the definition was validated from its own StartAt, and from
+    // another start the states before it look unreachable to the validator.
+    const validationOptions = startAt === definition.StartAt ? { checkArn: false, checkPaths: true } : { noValidate: true };
+    machine = new StateMachine({ ...withoutRealTimeTimeouts(definition), StartAt: startAt } as never, { validationOptions });
+    if (libraryMachines.size >= 32) libraryMachines.delete(libraryMachines.keys().next().value as string);
+    libraryMachines.set(key, machine);
+  }
+  return machine;
 }
 
 /** Far beyond any local run, and within what Node's timers accept (2^31 ms). */

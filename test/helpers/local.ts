@@ -23,10 +23,10 @@ export interface OpenedLocal {
   readonly faults: { trainingFails?: boolean; healthCheckFails?: boolean };
 }
 
-/** Local mode in a fresh temporary directory, at a fixed virtual time. */
+/** Local mode in a fresh temporary directory (or `options.root`), at a fixed virtual time. */
 export async function openLocal(
   overrides: RetrainConfigInput = {},
-  options: Partial<Omit<LocalRetrainOptions, 'root' | 'config'>> = {},
+  options: Partial<Omit<LocalRetrainOptions, 'config'>> = {},
 ): Promise<OpenedLocal> {
   const faults: OpenedLocal['faults'] = {};
   const config = parseConfig(mergeConfigInput(E2E_CONFIG, overrides), 'e2e config');

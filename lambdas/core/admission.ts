@@ -197,8 +197,35 @@ async function admitTrigger(ports: AdmissionPorts, request: AdmitRequest, trigge
       },
     };
   }
-  if (recorded.kind === 'retry' && recorded.previous.outcome && recorded.previous.outcome !== 'started') {
-    return replay(trigger, options, recorded.previous);
+  // The first delivery's time names its PENDING item, so a retried Admit queues the same item.
+  const receivedAt = recorded.kind === 'retry' ? recorded.previous.receivedAt : now.toISOString();
+  if (recorded.kind === 'retry') {
+    const previous = recorded.previous;
+    // A retry (or a redrive) after an attempt that already decided: decide the same. A trigger
+    // with a resolution was queued and answered, even if its attempt died before saying so.
+    if (previous.resolution) {
+      if (!previous.outcome) await log.settle(trigger.eventId, { outcome: 'queued' });
+      return replay(trigger, options, { ...previous, outcome: previous.outcome ?? 'queued' });
+    }
+    if (previous.outcome === 'started') {
+      const lock = await ports.state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+      if (lock?.data.executionArn !== request.execution.arn) {
+        // Its run lost the lock meanwhile (taken over as abandoned): the trigger keeps its
+        // outcome, and this execution goes no further.
+        return {
+          trigger,
+          options,
+          admission: {
+            outcome: 'duplicate',
+            reason: `admission retried after run ${previous.runId ?? '?'}, which this trigger started, lost the pipeline lock${lock ? ` to run ${lock.data.runId}` : ''}; the trigger stays answered by that run`,
+            holderRunId: lock?.data.runId,
+            debounceSeconds: 0,
+          },
+        };
+      }
+    } else if (previous.outcome) {
+      return replay(trigger, options, previous);
+    }
   }
 
   const cooldownUntil = await cooldownEnd(ports.state, trigger, options, request.settings);
@@ -217,9 +244,13 @@ async function admitTrigger(ports: AdmissionPorts, request: AdmitRequest, trigge
   }
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const outcome = await tryAcquireOrQueue(ports, request, trigger, options, log);
+    const outcome = await tryAcquireOrQueue(ports, request, trigger, options, log, receivedAt);
     if (outcome === 'retry') continue;
-    if (outcome.kind === 'acquired') return started(ports, request, outcome.lock, [trigger], options, log);
+    if (outcome.kind === 'acquired') {
+      // An earlier attempt may have queued this trigger before it died: this run answers it.
+      if (recorded.kind === 'retry') await ports.state.delete(KEYS.pendingPk, pendingKey(receivedAt, trigger.eventId));
+      return started(ports, request, outcome.lock, [trigger], options, log);
+    }
     if (outcome.kind === 'covered') {
       await log.settle(trigger.eventId, { outcome: 'covered', holderRunId: outcome.holder.runId, runId: outcome.holder.runId });
       return {
@@ -262,6 +293,7 @@ async function tryAcquireOrQueue(
   trigger: Trigger,
   options: RunOptions,
   log: TriggerLog,
+  receivedAt: string,
 ): Promise<AcquireOutcome> {
   const { state, clock } = ports;
   const now = clock.now();
@@ -300,7 +332,7 @@ async function tryAcquireOrQueue(
   if (lock.data.snapshotAt && trigger.time <= lock.data.snapshotAt && !isSpecial(options)) return { kind: 'covered', holder: lock.data };
 
   // Queue: record the pending trigger, then make sure the holder will see it.
-  const pendingSk = `${now.toISOString()}#${trigger.eventId}`;
+  const pendingSk = pendingKey(receivedAt, trigger.eventId);
   await state.put<PendingData>(
     {
       pk: KEYS.pendingPk,
@@ -308,7 +340,7 @@ async function tryAcquireOrQueue(
       data: {
         trigger,
         ...(isSpecial(options) ? { options } : {}),
-        receivedAt: now.toISOString(),
+        receivedAt,
         executionArn: request.execution.arn,
         holderRunId: lock.data.runId,
       },
@@ -336,6 +368,11 @@ async function tryAcquireOrQueue(
   throw new TransientError('admission: the lock holder did not finish releasing; Step Functions retries', {
     context: { holder: lock.data.runId },
   });
+}
+
+/** The sort key of a trigger's PENDING item: when it was first received, then its event id. */
+function pendingKey(receivedAt: string, eventId: string): string {
+  return `${receivedAt}#${eventId}`;
 }
 
 /** The history must not show a run whose execution died as running forever. */
@@ -778,7 +815,8 @@ class TriggerLog {
   }
 
   async resolve(eventId: string, resolution: NonNullable<TriggerLogData['resolution']>, cooldownUntil?: string): Promise<void> {
-    await this.update(eventId, (d) => ({ ...d, resolution, ...(cooldownUntil ? { cooldownUntil } : {}) }));
+    // An item was pending, so the trigger was queued, even when its Admit died before saying so.
+    await this.update(eventId, (d) => ({ ...d, outcome: d.outcome ?? 'queued', resolution, ...(cooldownUntil ? { cooldownUntil } : {}) }));
   }
 
   private async update(eventId: string, change: (d: TriggerLogData) => TriggerLogData): Promise<void> {

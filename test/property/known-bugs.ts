@@ -16,13 +16,6 @@ export interface KnownBug {
 
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    id: 'resolved-trigger-restarted',
-    summary:
-      'an Admit that dies after writing its PENDING item but before settling `queued` leaves a trigger the holder resolves (covered/followed up); its retry or redrive starts a run for it as well (outcome started + a resolution)',
-    // Seen as `started` + a resolution after the redrive, or as no outcome + a resolution before it.
-    matches: (v) => v.invariant === 'one-resolution' && /outcome (started|undefined) carries a resolution/.test(v.detail),
-  },
-  {
     id: 'endpoint-ahead-of-champion',
     summary:
       'a run that fails or stops after Deploy started the endpoint update (Describe endpoint or Promote champion fails, times out or is stopped) leaves the endpoint serving the candidate while the champion pointer still names the old model (or none)',
@@ -33,18 +26,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     summary:
       'an execution stopped (or timed out) mid-run loses its lock to the next trigger; redriven, it continues from where it stopped and prepares, trains, registers and deploys without holding the lock, next to the run that does',
     matches: (v) => v.invariant === 'one-lock-holder' && /does pipeline work/.test(v.detail),
-  },
-  {
-    id: 'resolution-rewritten',
-    summary:
-      'releaseLock hands the lock to the follow-up, resolves the carried triggers `followed-up`, then deletes their PENDING items; a Finalize that dies before those deletes is retried or redriven into the `handedOverBy` shortcut, which only starts the follow-up: the PENDING items stay, and the follow-up\'s own release answers them again (the resolution changes, the trigger is counted twice)',
-    matches: (v) => v.invariant === 'one-resolution' && /the resolution changed/.test(v.detail),
-  },
-  {
-    id: 'started-outcome-rewritten',
-    summary:
-      'an Admit that started a run and then failed (timed out after its work) is redriven: the retry path replays every recorded outcome except `started`, so it competes for the lock again, finds another run holding it and settles `covered` (or `queued`) over `started` — the trigger log rewrites the outcome of a run that did start (and was abandoned)',
-    matches: (v) => v.invariant === 'one-outcome' && /the outcome changed from started to/.test(v.detail),
   },
 ];
 

@@ -16,6 +16,12 @@ async function expectInvariantsHold(schedule: Schedule, injected: Record<string,
   expect(report.faults).toMatchObject(injected);
 }
 
+/** A schedule that once broke an invariant (its bug is fixed): every invariant holds now. */
+async function expectNoViolation(schedule: Schedule): Promise<void> {
+  const report = await runSchedule(schedule);
+  expect(report.violations).toEqual([]);
+}
+
 /**
  * For `it.failing`: throws only when the schedule breaks exactly the named bug's invariant. Any
  * other outcome — the bug fixed, or another violation or error — returns, so `it.failing`
@@ -31,14 +37,17 @@ async function expectOnlyBug(bug: string, schedule: Schedule): Promise<void> {
 }
 
 describe('faults: regressions (shrunk schedules)', () => {
+  // Fixed: admitTrigger replays a trigger that has a resolution as `queued`, and a retried Admit
+  // queues the same PENDING item (named by the first delivery's time) and deletes it when it
+  // starts the run itself.
   // Bug resolved-trigger-restarted (lambdas/core/admission.ts, admitTrigger → tryAcquireOrQueue):
   // the second trigger's Admit writes its TRIGGER item (write 1), fails to create the lock (2),
   // writes its PENDING item (3) and times out on settling `queued` (4); the execution fails with
   // the trigger logged without an outcome. The holder's release finds the PENDING item and
   // resolves it `covered`. Redriven, the Admit sees its own unsettled log item ("retry"), finds the
   // lock free and starts a run: the trigger is answered twice (outcome started + resolution covered).
-  it.failing('answers a trigger once when its Admit dies between queueing and recording `queued`', async () => {
-    await expectOnlyBug('resolved-trigger-restarted', [
+  it('answers a trigger once when its Admit dies between queueing and recording `queued`', async () => {
+    await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'fault', fault: { kind: 'write-fails', state: 'Admit', afterWrites: 4, error: 'States.Timeout' } },
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
@@ -48,8 +57,8 @@ describe('faults: regressions (shrunk schedules)', () => {
   // The same bug, found by `npm run soak` (seed 777, path 3:6:9): a dry run queued during Prepare
   // data whose Admit dies the same way is carried by the holder's follow-up dry run, so its log
   // item has a resolution and no outcome until the redrive.
-  it.failing('records an outcome for a trigger carried by a follow-up while its Admit waits for a redrive', async () => {
-    await expectOnlyBug('resolved-trigger-restarted', [
+  it('records an outcome for a trigger carried by a follow-up while its Admit waits for a redrive', async () => {
+    await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'fault', fault: { kind: 'write-fails', state: 'Admit', afterWrites: 4, error: 'States.Timeout' } },
       { kind: 'during', state: 'Prepare data', triggers: [{ kind: 'dry-run' }] },
@@ -82,13 +91,14 @@ describe('faults: regressions (shrunk schedules)', () => {
     ]);
   });
 
+  // Fixed: a retried release after the hand-over finishes answering what CARRIED#<follow-up> lists.
   // Bug resolution-rewritten (lambdas/core/admission.ts, releaseLock): the manual run's Finalize
   // hands the lock to a follow-up for the new-data trigger that arrived during Finalize (the dry
   // run stays pending), resolves it `followed-up` (write 4) and times out deleting its PENDING
   // item (write 5). Redriven, releaseLock sees `handedOverBy` = itself and only starts the
   // follow-up; the PENDING item survives and the follow-up's release resolves the trigger again.
-  it.failing('resolves a carried trigger once when Finalize dies before deleting its PENDING item', async () => {
-    await expectOnlyBug('resolution-rewritten', [
+  it('resolves a carried trigger once when Finalize dies before deleting its PENDING item', async () => {
+    await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'advance', seconds: 1900 },
       { kind: 'during', state: 'Finalize', triggers: [{ kind: 'dry-run' }, { kind: 'new-data' }] },
@@ -113,6 +123,7 @@ describe('faults: regressions (shrunk schedules)', () => {
     ]);
   });
 
+  // Fixed: a retried Admit whose trigger started a run that lost the lock answers `duplicate`.
   // Bug started-outcome-rewritten (lambdas/core/admission.ts, admitTrigger: `recorded.kind ===
   // 'retry'` replays every outcome but `started`). Found by `npm run soak` (seed 4242, path
   // 3422:6:6:7:11:13:13:15:15:15:13). The manual trigger's Admit takes the lock and records
@@ -120,8 +131,8 @@ describe('faults: regressions (shrunk schedules)', () => {
   // lock. The dry run takes the lock over; its Finalize times out on its first write. Redriven
   // at rest, the manual trigger's Admit competes for the lock again and settles `covered` over
   // `started`.
-  it.failing('keeps a started trigger started when its Admit is redriven after the lock was taken over', async () => {
-    await expectOnlyBug('started-outcome-rewritten', [
+  it('keeps a started trigger started when its Admit is redriven after the lock was taken over', async () => {
+    await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
       { kind: 'advance', seconds: 1900 },
       { kind: 'fault', fault: { kind: 'write-fails', state: 'Finalize', afterWrites: 1, error: 'States.Timeout' } },

@@ -53,7 +53,7 @@ export function localHandlers(p: LocalPorts): Record<string, LocalHandler> {
     admit: createAdmitHandler({ state: p.state, clock: p.clock, executions: p.executions, sleep: p.sleep, metrics: projectMetrics }),
     etl: createEtlHandler({ store: p.store, state: p.state, clock: p.clock, bucket: p.bucket }),
     evaluate: createEvaluateHandler({ store: p.store, bucket: p.bucket }),
-    deploy: createDeployHandler({ hosting: p.hosting, registry: p.registry }),
+    deploy: createDeployHandler({ hosting: p.hosting, registry: p.registry, state: p.state }),
     promote: createPromoteHandler({ state: p.state, hosting: p.hosting, clock: p.clock }),
     finalize: createFinalizeHandler({
       state: p.state,

@@ -512,6 +512,20 @@ function isCooled(trigger: Trigger, options: RunOptions): boolean {
   return (trigger.type === 'degradation' || trigger.type === 'drift') && !options.force;
 }
 
+/**
+ * Throws LockLostError unless run `runId` holds the pipeline lock. A step that changes what
+ * production serves calls it first: an execution redriven after its lock was taken over
+ * (RedriveExecution resumes at the state that failed) must not deploy next to the holder.
+ */
+export async function assertHoldsLock(state: StateStore, runId: string, step: string): Promise<void> {
+  const lock = await state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
+  if (lock?.data.runId === runId) return;
+  throw new LockLostError(
+    `run ${runId} no longer holds the pipeline lock (${lock ? `run ${lock.data.runId} does` : 'no run does'}); ${step} changes nothing`,
+    { context: { runId, holder: lock?.data.runId } },
+  );
+}
+
 // ------------------------------------------------------------------ debounce
 
 export interface DebounceRequest {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ModelHosting, ModelRegistry } from '../adapters/ports';
+import type { ModelHosting, ModelRegistry, StateStore } from '../adapters/ports';
 import { parseEvent } from '../adapters/runtime';
+import { assertHoldsLock } from '../core/admission';
 import { deployEndpoint, endpointStatus, type DeployResult, type EndpointStatus } from '../core/deploy';
 import { prepareRollback } from '../core/rollback';
 
@@ -27,14 +28,19 @@ export const prepareRollbackEventSchema = z.strictObject({
   modelPackageGroup: z.string(),
 });
 
-/** Deploy (create or blue/green update), the status check of the poll loop, and rollback preparation. */
-export function createDeployHandler(ports: { hosting: ModelHosting; registry: ModelRegistry }) {
+/**
+ * Deploy (create or blue/green update), the status check of the poll loop, and rollback
+ * preparation. Only the run that holds the pipeline lock may deploy (LockLostError otherwise).
+ */
+export function createDeployHandler(ports: { hosting: ModelHosting; registry: ModelRegistry; state: StateStore }) {
   return async (event: unknown): Promise<DeployResult | EndpointStatus | Record<string, unknown>> => {
     if ((event as { action?: unknown } | null)?.action === 'prepare-rollback') {
       const request = parseEvent(prepareRollbackEventSchema, event, 'prepare-rollback event');
       return prepareRollback(ports.registry, { run: request.run, modelPackageGroup: request.modelPackageGroup });
     }
     const request = parseEvent(deployEventSchema, event, 'deploy event');
-    return request.action === 'deploy' ? deployEndpoint(ports.hosting, request) : endpointStatus(ports.hosting, request.endpointName);
+    if (request.action === 'describe') return endpointStatus(ports.hosting, request.endpointName);
+    await assertHoldsLock(ports.state, request.runId, `deploying ${request.endpointConfigName}`);
+    return deployEndpoint(ports.hosting, request);
   };
 }

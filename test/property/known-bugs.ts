@@ -24,7 +24,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
   {
     id: 'redrive-without-lock',
     summary:
-      'an execution stopped (or timed out) mid-run loses its lock to the next trigger; redriven, it continues from where it stopped and prepares, trains, registers and deploys without holding the lock, next to the run that does',
+      'an execution stopped (or timed out) mid-run loses its lock to the next trigger; redriven, it continues from where it stopped and prepares, trains and registers a package without holding the lock, next to the run that does (Deploy refuses it with LockLostError, so it never changes what the endpoint serves; the steps before Deploy are SageMaker tasks that cannot check the lock)',
     matches: (v) => v.invariant === 'one-lock-holder' && /does pipeline work/.test(v.detail),
   },
 ];

@@ -111,8 +111,8 @@ describe('faults: regressions (shrunk schedules)', () => {
   // step): the first run is stopped in Train; an hour later new data arrives, its Admit finds the
   // holder ABORTED and takes the lock over (its run waits out the quiet period). Redriven, the
   // stopped execution continues at Train and prepares, trains, registers and deploys while the
-  // other run holds the lock: nothing after Admit checks that the run still holds it (only the
-  // debounce does).
+  // other run holds the lock. Deploy now checks the lock (LockLostError), so it no longer
+  // deploys; the work before it (prepare, train, register) still runs without the lock.
   it.failing('does no pipeline work in a redriven execution whose lock was taken over', async () => {
     await expectOnlyBug('redrive-without-lock', [
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
@@ -144,6 +144,21 @@ describe('faults: regressions (shrunk schedules)', () => {
   });
 
   // Passing regressions: fault paths the schedules exercise, pinned.
+  // Found by `npm run soak` (seed 20261204, path 727:2:8:9:10:10:10:12:12:12): a checker bug, not
+  // a retrain bug. The holder was stopped in Check quiet period; the redrive step revived it
+  // before the failed Admits were redriven, so they rightly queued behind a live holder, which
+  // the check took for a dead one.
+  it('queues behind a holder that a redrive revived', async () => {
+    await expectNoViolation([
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'advance', seconds: 3700 },
+      { kind: 'fault', fault: { kind: 'lambda-error', state: 'Admit', phase: 'before', times: 5 } },
+      { kind: 'fault', fault: { kind: 'abort', state: 'Check quiet period' } },
+      { kind: 'deliver', triggers: [{ kind: 'manual', force: false }, { kind: 'new-data' }], copies: 2 },
+      { kind: 'redrive' },
+    ]);
+  });
+
   it('answers redelivered events (same id) as duplicates, at the same instant as other triggers', async () => {
     await expectInvariantsHold([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }, { kind: 'schedule' }, { kind: 'drift' }], copies: 3 },

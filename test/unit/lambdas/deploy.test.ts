@@ -1,7 +1,10 @@
+import { KEYS, LockLostError } from '../../../lambdas/core/admission';
 import { EndpointBusyError } from '../../../lambdas/core/deploy';
 import { InvalidInputError, NotFoundError } from '../../../lambdas/core/errors';
 import { createDeployHandler } from '../../../lambdas/deploy/deploy';
+import { FakeClock } from '../../helpers/fake-clock';
 import { FakeHosting, FakeRegistry, modelPackage, modelPackageArn } from '../../helpers/fakes';
+import { MemoryStateStore } from '../../helpers/memory-state-store';
 
 const ENDPOINT = 'retrain';
 const RUN = '20261127-120000-abcdef';
@@ -22,11 +25,37 @@ function deployEvent(action: 'deploy' | 'describe', overrides: Record<string, un
   };
 }
 
+/** Run RUN holds the pipeline lock, as it does when its execution reaches Deploy. */
 function setup() {
   const hosting = new FakeHosting();
   const registry = new FakeRegistry();
-  return { hosting, registry, handler: createDeployHandler({ hosting, registry }) };
+  const clock = new FakeClock();
+  const state = new MemoryStateStore(clock);
+  void state.put({ ...KEYS.lock, data: { runId: RUN, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:m:e' } }, { ifAbsent: true });
+  return { hosting, registry, state, handler: createDeployHandler({ hosting, registry, state }) };
 }
+
+describe('deploy handler: only the lock holder deploys', () => {
+  it('refuses with LockLostError, changing nothing, when another run holds the lock (a redriven execution whose lock was taken over)', async () => {
+    const { handler, hosting, state } = setup();
+    const lock = await state.get(KEYS.lock.pk, KEYS.lock.sk);
+    await state.put({ ...KEYS.lock, data: { runId: '20261127-130000-ffffff', executionArn: 'arn:x' } }, { ifVersion: lock!.version });
+
+    await expect(handler(deployEvent('deploy'))).rejects.toThrow(
+      new LockLostError(`run ${RUN} no longer holds the pipeline lock (run 20261127-130000-ffffff does); deploying retrain-${RUN} changes nothing`),
+    );
+    expect(hosting.calls).toEqual([]);
+  });
+
+  it('still answers the status check of the poll loop without the lock', async () => {
+    const { handler, hosting, state } = setup();
+    hosting.withEndpoint({ name: ENDPOINT, status: 'Updating', endpointConfigName: `retrain-${RUN}` });
+    const lock = await state.get(KEYS.lock.pk, KEYS.lock.sk);
+    await state.delete(KEYS.lock.pk, KEYS.lock.sk, { ifVersion: lock!.version });
+
+    await expect(handler(deployEvent('describe'))).resolves.toEqual({ name: ENDPOINT, status: 'Updating', endpointConfigName: `retrain-${RUN}`, failureReason: null });
+  });
+});
 
 describe('deploy handler: deploy', () => {
   it('creates the endpoint on the first deployment', async () => {

@@ -69,6 +69,8 @@ export interface LockData {
   readonly handedOverBy?: string;
   /** Follow-up locks: how many triggers the follow-up run answers (they are in CARRIED#<runId>). */
   readonly carriedCount?: number;
+  /** Follow-up locks: when the follow-up's own Admit took the lock; from then on its run answers the carried triggers. */
+  readonly followUpStartedAt?: string;
   /** Follow-up locks: the options of the follow-up run (a dry run, a rollback, or neither). */
   readonly carriedOptions?: RunOptions;
   readonly previousRunId?: string;
@@ -316,7 +318,7 @@ async function tryAcquireOrQueue(
     // The holder was aborted, timed out or failed without releasing: take the lock over. A
     // follow-up that never started leaves the triggers it carries in its CARRIED partition:
     // queue them again first (repeatable), so whoever takes the lock answers them.
-    if (lock.data.carriedCount) await requeueCarried(state, lock.data, now, log.expiresAt);
+    if (lock.data.carriedCount && !lock.data.followUpStartedAt) await requeueCarried(state, lock.data, now, log.expiresAt);
     let taken: StateItem<LockData>;
     try {
       taken = await state.put<LockData>({ ...KEYS.lock, data: { ...lockData(), previousRunId: lock.data.runId } }, { ifVersion: lock.version });
@@ -459,10 +461,13 @@ async function admitFollowUp(
   const log = new TriggerLog(ports.state, request.settings, now);
   const lock = await ports.state.get<LockData>(KEYS.lock.pk, KEYS.lock.sk);
   if (lock && lock.data.runId === input.runId) {
-    const mine = lock.data.executionArn === request.execution.arn ? lock : await ports.state.put<LockData>(
-      { ...KEYS.lock, data: { ...lock.data, executionArn: request.execution.arn } },
-      { ifVersion: lock.version },
-    );
+    const mine =
+      lock.data.executionArn === request.execution.arn && lock.data.followUpStartedAt
+        ? lock
+        : await ports.state.put<LockData>(
+            { ...KEYS.lock, data: { ...lock.data, executionArn: request.execution.arn, followUpStartedAt: now.toISOString() } },
+            { ifVersion: lock.version },
+          );
     const carried = await carriedTriggers(ports.state, input.runId);
     return started(ports, request, mine, carried.length > 0 ? carried : [input.trigger], input.options, log);
   }

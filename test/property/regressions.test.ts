@@ -148,6 +148,21 @@ describe('faults: regressions (shrunk schedules)', () => {
   // a retrain bug. The holder was stopped in Check quiet period; the redrive step revived it
   // before the failed Admits were redriven, so they rightly queued behind a live holder, which
   // the check took for a dead one.
+  // Found by `npm run soak` (seed 20261204, path 811:4:3:6:10:11:12:12). A follow-up run that
+  // started and was then stopped (in Train) lost its lock to the next trigger, whose takeover
+  // queued the follow-up's carried triggers again as if it had never started: they were answered
+  // twice (followed-up, then covered). Only a follow-up that never started gives them back now.
+  it('answers a carried trigger once when its follow-up started and was stopped', async () => {
+    await expectNoViolation([
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'fault', fault: { kind: 'lambda-timeout', state: 'Check quiet period', phase: 'before' } },
+      { kind: 'advance', seconds: 1 },
+      { kind: 'fault', fault: { kind: 'abort', state: 'Train' } },
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }, { kind: 'degradation' }], copies: 1 },
+      { kind: 'during', state: 'Check quiet period', triggers: [{ kind: 'new-data' }] },
+    ]);
+  });
+
   it('queues behind a holder that a redrive revived', async () => {
     await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },

@@ -318,7 +318,7 @@ async function tryAcquireOrQueue(
     // The holder was aborted, timed out or failed without releasing: take the lock over. A
     // follow-up that never started leaves the triggers it carries in its CARRIED partition:
     // queue them again first (repeatable), so whoever takes the lock answers them.
-    if (lock.data.carriedCount && !lock.data.followUpStartedAt) await requeueCarried(state, lock.data, now, log.expiresAt);
+    if (lock.data.carriedCount && !lock.data.followUpStartedAt) await requeueCarried(state, log, lock.data, now);
     let taken: StateItem<LockData>;
     try {
       taken = await state.put<LockData>({ ...KEYS.lock, data: { ...lockData(), previousRunId: lock.data.runId } }, { ifVersion: lock.version });
@@ -645,7 +645,7 @@ export async function releaseLock(ports: AdmissionPorts, request: ReleaseRequest
       throw error;
     }
 
-    const pending = await state.query<PendingData>(KEYS.pendingPk);
+    const pending = await unanswered(state, log, await state.query<PendingData>(KEYS.pendingPk));
     const snapshot = lock.data.snapshotAt ?? '';
     const plain = pending.filter((p) => !isSpecial(p.data.options));
     const covered = plain.filter((p) => snapshot !== '' && p.data.trigger.time <= snapshot);
@@ -733,10 +733,29 @@ async function settleCarried(state: StateStore, log: TriggerLog, followRunId: st
   });
 }
 
-/** A follow-up that never started: its carried triggers become pending again, for the next holder. */
-async function requeueCarried(state: StateStore, lock: LockData, now: Date, expiresAt: number): Promise<void> {
+/**
+ * The pending items still to answer. An item whose trigger already has a resolution was answered
+ * by a release that died before deleting it (Finalize timed out between the two writes): delete
+ * it, so no run answers that trigger a second time.
+ */
+async function unanswered(state: StateStore, log: TriggerLog, pending: StateItem<PendingData>[]): Promise<StateItem<PendingData>[]> {
+  const open: StateItem<PendingData>[] = [];
+  await forEachConcurrently(pending, async (p) => {
+    if ((await log.get(p.data.trigger.eventId))?.resolution) await state.delete(KEYS.pendingPk, p.sk);
+    else open.push(p);
+  });
+  return open.sort((a, b) => pending.indexOf(a) - pending.indexOf(b));
+}
+
+/**
+ * A follow-up that never started: its carried triggers become pending again, for the next
+ * holder, and lose the resolution that named the follow-up (it never answered them).
+ */
+async function requeueCarried(state: StateStore, log: TriggerLog, lock: LockData, now: Date): Promise<void> {
   const carried = await state.query<PendingData>(KEYS.carriedPk(lock.runId));
+  const expiresAt = log.expiresAt;
   await forEachConcurrently(carried, async (p) => {
+    await log.unresolve(p.data.trigger.eventId);
     await state.put<PendingData>(
       {
         pk: KEYS.pendingPk,
@@ -836,6 +855,10 @@ class TriggerLog {
   async resolve(eventId: string, resolution: NonNullable<TriggerLogData['resolution']>, cooldownUntil?: string): Promise<void> {
     // An item was pending, so the trigger was queued, even when its Admit died before saying so.
     await this.update(eventId, (d) => ({ ...d, outcome: d.outcome ?? 'queued', resolution, ...(cooldownUntil ? { cooldownUntil } : {}) }));
+  }
+
+  async unresolve(eventId: string): Promise<void> {
+    await this.update(eventId, ({ resolution: _never, ...rest }) => rest);
   }
 
   private async update(eventId: string, change: (d: TriggerLogData) => TriggerLogData): Promise<void> {

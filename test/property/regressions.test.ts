@@ -163,6 +163,20 @@ describe('faults: regressions (shrunk schedules)', () => {
     ]);
   });
 
+  // Found by `npm run soak` (seed 20261205, path 629:2:4:6:8:8:8). The holder's Finalize resolved
+  // a drift trigger `covered`, then timed out (States.Timeout, no Retry) before deleting its
+  // PENDING item; the next holder answered the trigger again. A release now deletes, without
+  // answering, a pending item whose trigger already has a resolution.
+  it('answers a covered trigger once when Finalize dies before deleting its PENDING item', async () => {
+    await expectNoViolation([
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+      { kind: 'fault', fault: { kind: 'write-fails', state: 'Finalize', afterWrites: 4, error: 'States.Timeout' } },
+      { kind: 'deliver', triggers: [{ kind: 'drift' }], copies: 2 },
+      { kind: 'advance', seconds: 3700 },
+      { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },
+    ]);
+  });
+
   it('queues behind a holder that a redrive revived', async () => {
     await expectNoViolation([
       { kind: 'deliver', triggers: [{ kind: 'new-data' }], copies: 1 },

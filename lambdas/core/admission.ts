@@ -164,7 +164,9 @@ export const TRIGGER_SAMPLE = 10;
 /**
  * State writes in flight at once when a release or a takeover moves many triggers: a burst of
  * thousands is answered within a Lambda timeout, and one partition's 1,000 writes per second
- * (DynamoDB's per-partition limit) throttles, which the SDK retries, rather than fails.
+ * (DynamoDB's per-partition limit: Amazon DynamoDB Developer Guide, "Best practices for designing
+ * and using partition keys effectively", 1,000 WCU per partition) throttles, which the SDK
+ * retries, rather than fails.
  */
 const WRITE_CONCURRENCY = 16;
 
@@ -739,12 +741,15 @@ async function settleCarried(state: StateStore, log: TriggerLog, followRunId: st
  * it, so no run answers that trigger a second time.
  */
 async function unanswered(state: StateStore, log: TriggerLog, pending: StateItem<PendingData>[]): Promise<StateItem<PendingData>[]> {
-  const open: StateItem<PendingData>[] = [];
-  await forEachConcurrently(pending, async (p) => {
-    if ((await log.get(p.data.trigger.eventId))?.resolution) await state.delete(KEYS.pendingPk, p.sk);
-    else open.push(p);
-  });
-  return open.sort((a, b) => pending.indexOf(a) - pending.indexOf(b));
+  const answered: boolean[] = [];
+  await forEachConcurrently(
+    pending.map((_, i) => i),
+    async (i) => {
+      answered[i] = Boolean((await log.get(pending[i].data.trigger.eventId))?.resolution);
+      if (answered[i]) await state.delete(KEYS.pendingPk, pending[i].sk);
+    },
+  );
+  return pending.filter((_, i) => !answered[i]);
 }
 
 /**

@@ -10,8 +10,8 @@ import { KEYS, type RunRecord } from '../../lambdas/core/admission';
 import { DYNAMODB_ITEM_BYTES, STATE_PAYLOAD_BYTES, dynamoDbItemBytes } from '../../lambdas/core/aws-limits';
 import type { LocalRetrain } from '../../local/runner';
 import type { ExecutionRecord } from '../../local/state-machine';
-import { dataset, openLocal } from '../helpers/local';
-import { finishAndClose, SCENARIO_CONFIG } from '../helpers/local-scenarios';
+import { dataset } from '../helpers/local';
+import { finishAndClose, openWithTrainingHook } from '../helpers/local-scenarios';
 
 const BURST = 5_000;
 /** About 40 s on a 2-core machine: every upload is a file, an event, an execution and an Admit. */
@@ -19,17 +19,11 @@ const TIMEOUT_MS = 240_000;
 
 describe('a burst of 5,000 uploads while a run trains', () => {
   let local: LocalRetrain;
-  let duringTraining: (() => Promise<void>) | undefined;
+  /** Schedules work for when the next Train task starts (the run is past its data snapshot then). */
+  let duringTraining: (work: () => Promise<void>) => void;
 
   beforeAll(async () => {
-    ({ local } = await openLocal(SCENARIO_CONFIG, {
-      beforeTask: async (state) => {
-        if (state !== 'Train' || !duringTraining) return;
-        const work = duringTraining;
-        duringTraining = undefined;
-        await work();
-      },
-    }));
+    ({ local, duringNextTraining: duringTraining } = await openWithTrainingHook());
   });
 
   afterAll(async () => {
@@ -38,13 +32,13 @@ describe('a burst of 5,000 uploads while a run trains', () => {
 
   it('answers every trigger exactly once with one follow-up run, within every AWS size limit', async () => {
     const burstExecutions: ExecutionRecord[] = [];
-    duringTraining = async () => {
+    duringTraining(async () => {
       local.advance(60); // past the holder's snapshot: none of these is covered by it
       const before = new Set(local.stateMachine.executions.keys());
       for (let i = 0; i < BURST; i++) await local.upload(`raw/burst/part-${String(i).padStart(5, '0')}.csv`, dataset(1000 + i, 2));
       burstExecutions.push(...[...local.stateMachine.executions.values()].filter((e) => !before.has(e.name)));
       await Promise.all(burstExecutions.map((e) => e.done));
-    };
+    });
 
     await local.upload('raw/base/first.csv', dataset(7, 300));
     await local.settle();

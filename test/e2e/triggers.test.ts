@@ -5,7 +5,7 @@
  * at most one run may hold the pipeline.
  */
 import type { LocalRetrain } from '../../local/runner';
-import { dataset, openLocal } from '../helpers/local';
+import { dataset } from '../helpers/local';
 import {
   admissionOf,
   eventsFrom,
@@ -17,7 +17,7 @@ import {
   runningExecution,
   runOf,
   runsSince,
-  SCENARIO_CONFIG,
+  openWithTrainingHook,
 } from '../helpers/local-scenarios';
 
 /**
@@ -27,18 +27,11 @@ import {
  */
 describe('triggers: admission on one project, in order', () => {
   let local: LocalRetrain;
-  /** Runs once when the next Train task starts (the run is past its data snapshot then). */
-  let duringTraining: (() => Promise<void>) | undefined;
+  /** Schedules work for when the next Train task starts (the run is past its data snapshot then). */
+  let duringTraining: (work: () => Promise<void>) => void;
 
   beforeAll(async () => {
-    ({ local } = await openLocal(SCENARIO_CONFIG, {
-      beforeTask: async (state) => {
-        if (state !== 'Train' || !duringTraining) return;
-        const work = duringTraining;
-        duringTraining = undefined;
-        await work();
-      },
-    }));
+    ({ local, duringNextTraining: duringTraining } = await openWithTrainingHook());
   });
 
   afterAll(async () => {
@@ -76,11 +69,11 @@ describe('triggers: admission on one project, in order', () => {
   it('carries every trigger that arrives during a run by exactly one follow-up run', async () => {
     const runsBefore = await local.runs();
     const midRun: ReturnType<LocalRetrain['startRun']>[] = [];
-    duringTraining = async () => {
+    duringTraining(async () => {
       local.advance(60); // training takes a while: these arrive after the holder's snapshot
       for (const i of [1, 2, 3]) midRun.push(local.startRun({ reason: `mid-run request ${i}` }));
       await Promise.all(midRun.map((e) => e.done));
-    };
+    });
 
     const holder = local.startRun({ reason: 'holds the pipeline' });
     await local.settle();

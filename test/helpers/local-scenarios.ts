@@ -14,6 +14,7 @@ import { configHash, loadConfig, type RetrainConfigInput } from '../../lib/confi
 import type { FileEvent } from '../../local/file-events';
 import type { LocalRetrain } from '../../local/runner';
 import type { ExecutionRecord } from '../../local/state-machine';
+import { openLocal } from './local';
 import { s3ObjectCreated, type AwsEvent } from './sample-events';
 
 /** What the pipeline, trigger and CLI scenarios run: E2E_CONFIG with a one-day lookback. */
@@ -35,6 +36,23 @@ export async function finishAndClose(local: LocalRetrain): Promise<void> {
     await local.close();
     rmSync(local.options.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Local mode on SCENARIO_CONFIG where a test schedules work for the moment the next Train task
+ * starts (the run is past its data snapshot then): `duringNextTraining(async () => …)`.
+ */
+export async function openWithTrainingHook(): Promise<{ local: LocalRetrain; duringNextTraining(work: () => Promise<void>): void }> {
+  let next: (() => Promise<void>) | undefined;
+  const { local } = await openLocal(SCENARIO_CONFIG, {
+    beforeTask: async (state) => {
+      if (state !== 'Train' || !next) return;
+      const work = next;
+      next = undefined;
+      await work();
+    },
+  });
+  return { local, duringNextTraining: (work) => (next = work) };
 }
 
 /** Moves virtual time past the lookback window: the next run sees only files uploaded from now on. */
